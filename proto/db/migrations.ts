@@ -1,0 +1,78 @@
+/**
+ * The PostgreSQL schema, as ordered migrations. Kept as TypeScript strings (not .sql files) so
+ * compiled service binaries carry them without extra files. Never edit a released migration;
+ * add a new one.
+ *
+ * @module
+ */
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "comments",
+    sql: `
+      CREATE TABLE comments (
+        -- Monotonic position, the SSE event id clients resume from.
+        seq          BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        -- The source of truth for "stored once": inserts use ON CONFLICT DO NOTHING.
+        comment_id   UUID PRIMARY KEY,
+        text         TEXT NOT NULL,
+        text_hash    CHAR(64) NOT NULL,
+        tag          TEXT NOT NULL CHECK (tag IN ('POSITIVE', 'NEGATIVE', 'NEUTRAL', 'UNRELATED')),
+        source       TEXT NOT NULL,
+        created_at   TIMESTAMPTZ NOT NULL,
+        processed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
+        consumer_id  TEXT NOT NULL,
+        retry_count  INTEGER NOT NULL DEFAULT 0 CHECK (retry_count >= 0)
+      );
+      -- Keyset pagination (newest first) and filters by tag, source and time range.
+      CREATE INDEX comments_created_idx ON comments (created_at DESC, comment_id DESC);
+      CREATE INDEX comments_tag_created_idx ON comments (tag, created_at DESC, comment_id DESC);
+      CREATE INDEX comments_source_created_idx ON comments (source, created_at DESC, comment_id DESC);
+      CREATE INDEX comments_processed_idx ON comments (processed_at);
+    `,
+  },
+  {
+    version: 2,
+    name: "statistics counters",
+    sql: `
+      -- Counts kept up to date by a statement-level trigger, so /api/statistics never scans
+      -- the comments table and concurrent consumers touch each counter once per batch.
+      CREATE TABLE comment_counts (
+        tag    TEXT NOT NULL,
+        source TEXT NOT NULL,
+        count  BIGINT NOT NULL DEFAULT 0,
+        PRIMARY KEY (tag, source)
+      );
+      -- Pipeline events that are not rows: duplicates discarded, dead letters, retries.
+      CREATE TABLE pipeline_counters (
+        name  TEXT PRIMARY KEY,
+        value BIGINT NOT NULL DEFAULT 0
+      );
+      INSERT INTO pipeline_counters (name) VALUES
+        ('duplicates_discarded'), ('dead_lettered'), ('retry_attempts'), ('retried_comments');
+
+      CREATE FUNCTION count_inserted_comments() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO comment_counts AS c (tag, source, count)
+          SELECT tag, source, count(*) FROM inserted GROUP BY tag, source
+          ORDER BY tag, source
+        ON CONFLICT (tag, source) DO UPDATE SET count = c.count + EXCLUDED.count;
+        UPDATE pipeline_counters
+          SET value = value + (SELECT count(*) FROM inserted WHERE retry_count > 0)
+          WHERE name = 'retried_comments';
+        RETURN NULL;
+      END $$;
+
+      CREATE TRIGGER comments_counted AFTER INSERT ON comments
+        REFERENCING NEW TABLE AS inserted
+        FOR EACH STATEMENT EXECUTE FUNCTION count_inserted_comments();
+    `,
+  },
+];
