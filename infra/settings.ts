@@ -1,0 +1,88 @@
+/**
+ * Configuration of the local infrastructure, read from the same environment variables the
+ * services read, so one set of variables describes the whole system.
+ *
+ * @module
+ */
+import {
+  ConfigError,
+  envFrom,
+  envHostPorts,
+  envInt,
+  envPort,
+  type EnvSource,
+  envString,
+  envUrl,
+} from "@sentiment/proto/config";
+import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+
+export const DEFAULT_DATABASE_URL = "postgres://sentiment:sentiment@127.0.0.1:5432/sentiment";
+export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
+export const DEFAULT_KAFKA_BROKERS = ["127.0.0.1:9092"];
+
+export interface InfraSettings {
+  kafkaBrokers: string[];
+  /** False when KAFKA_BROKERS was set: then Kafka is the user's and must already be running. */
+  kafkaIsDefault: boolean;
+  kafkaControllerPort: number;
+  kafkaPartitions: number;
+  kafkaHeapMb: number;
+  topics: { raw: string; processed: string; deadLetter: string };
+  databaseUrl: string;
+  databaseIsDefault: boolean;
+  redisUrl: string;
+  redisIsDefault: boolean;
+}
+
+export function readInfraSettings(env: EnvSource = Deno.env): InfraSettings {
+  const kafkaBrokers = envHostPorts(env, "KAFKA_BROKERS", DEFAULT_KAFKA_BROKERS);
+  const databaseUrl = envUrl(env, "DATABASE_URL", DEFAULT_DATABASE_URL, [
+    "postgres:",
+    "postgresql:",
+  ]);
+  const redisUrl = envUrl(env, "REDIS_URL", DEFAULT_REDIS_URL, ["redis:"]);
+  checkUrlPort("DATABASE_URL", databaseUrl);
+  checkUrlPort("REDIS_URL", redisUrl);
+  return {
+    kafkaBrokers,
+    kafkaIsDefault: env.get("KAFKA_BROKERS") === undefined,
+    kafkaControllerPort: envPort(env, "KAFKA_CONTROLLER_PORT", 9093),
+    kafkaPartitions: envInt(env, "KAFKA_PARTITIONS", 6, { min: 1, max: 1000 }),
+    kafkaHeapMb: envInt(env, "KAFKA_HEAP_MB", 1024, { min: 256, max: 16384 }),
+    topics: {
+      raw: envString(env, TOPIC_DEFAULTS.raw.env, TOPIC_DEFAULTS.raw.name),
+      processed: envString(env, TOPIC_DEFAULTS.processed.env, TOPIC_DEFAULTS.processed.name),
+      deadLetter: envString(env, TOPIC_DEFAULTS.deadLetter.env, TOPIC_DEFAULTS.deadLetter.name),
+    },
+    databaseUrl,
+    databaseIsDefault: env.get("DATABASE_URL") === undefined,
+    redisUrl,
+    redisIsDefault: env.get("REDIS_URL") === undefined,
+  };
+}
+
+/** `new URL` accepts ports it cannot use (e.g. `:99999` throws, `:abc` throws) — say which. */
+function checkUrlPort(variable: string, url: string): void {
+  const port = new URL(url).port;
+  if (port !== "" && (Number(port) < 1 || Number(port) > 65_535)) {
+    throw new ConfigError(variable, `port ${port} is outside 1..65535`);
+  }
+}
+
+export function hostPort(address: string): { hostname: string; port: number } {
+  const index = address.lastIndexOf(":");
+  return {
+    hostname: address.slice(0, index).replace(/^\[|\]$/g, ""),
+    port: Number(address.slice(index + 1)),
+  };
+}
+
+export function urlHostPort(url: string, defaultPort: number): { hostname: string; port: number } {
+  const parsed = new URL(url);
+  return {
+    hostname: parsed.hostname.replace(/^\[|\]$/g, "") || "127.0.0.1",
+    port: parsed.port === "" ? defaultPort : Number(parsed.port),
+  };
+}
+
+export { envFrom };

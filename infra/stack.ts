@@ -1,0 +1,160 @@
+/**
+ * Bringing the whole system up and down: infrastructure first (Kafka, PostgreSQL, Redis, topics,
+ * schema), then the services. What one `up` started is stopped again if a later step fails, so
+ * nothing is left half-started.
+ *
+ * @module
+ */
+import type { DataPaths } from "./paths.ts";
+import { ensureTopics, kafkaHealthy, startKafka, stopKafka } from "./kafka.ts";
+import {
+  migrateDatabase,
+  ownPostgresRunning,
+  postgresHealthy,
+  startPostgres,
+  stopPostgres,
+} from "./postgres.ts";
+import { redisHealthy, startRedis, stopRedis } from "./redis.ts";
+import {
+  type AppService,
+  appServices,
+  serviceExists,
+  startService,
+  stopService,
+} from "./services.ts";
+import type { InfraSettings } from "./settings.ts";
+import { ensureSystemPackages, JAVA, MAVEN, POSTGRES, REDIS } from "./system_packages.ts";
+
+export type Say = (line: string) => void;
+
+interface Started {
+  name: string;
+  stop: () => Promise<unknown>;
+}
+
+/** Starts Kafka, PostgreSQL and Redis as needed; returns the stoppers of what it started. */
+export async function startInfrastructure(
+  settings: InfraSettings,
+  paths: DataPaths,
+  say: Say,
+): Promise<Started[]> {
+  const started: Started[] = [];
+  try {
+    await ensureSystemPackages([JAVA, MAVEN, REDIS, POSTGRES], say);
+    await step(
+      "kafka",
+      () => startKafka(settings, paths, say),
+      () => stopKafka(paths),
+      started,
+      say,
+    );
+    const created = await ensureTopics(
+      settings.kafkaBrokers,
+      [settings.topics.raw, settings.topics.processed, settings.topics.deadLetter],
+      settings.kafkaPartitions,
+    );
+    if (created.length > 0) {
+      say(`created topics ${created.join(", ")} (${settings.kafkaPartitions} partitions)`);
+    }
+    await step(
+      "postgres",
+      () => startPostgres(settings, paths, say),
+      () => stopPostgres(paths),
+      started,
+      say,
+    );
+    const applied = await migrateDatabase(settings.databaseUrl);
+    if (applied.length > 0) say(`applied migrations ${applied.join(", ")}`);
+    await step("redis", () => startRedis(settings, paths), () => stopRedis(paths), started, say);
+    return started;
+  } catch (error) {
+    await stopAll(started, say);
+    throw error;
+  }
+}
+
+async function step(
+  name: string,
+  start: () => Promise<boolean>,
+  stop: () => Promise<unknown>,
+  started: Started[],
+  say: Say,
+): Promise<void> {
+  const t0 = performance.now();
+  const didStart = await start();
+  if (didStart) {
+    started.push({ name, stop });
+    say(`${name}: started in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  } else {
+    say(`${name}: already running, reused`);
+  }
+}
+
+export async function stopAll(started: Started[], say: Say): Promise<void> {
+  for (const item of [...started].reverse()) {
+    await item.stop().catch((error) =>
+      say(`${item.name}: stop failed: ${(error as Error).message}`)
+    );
+    say(`${item.name}: stopped`);
+  }
+}
+
+/** `deno task up`: infrastructure, then every service this checkout has. */
+export async function up(settings: InfraSettings, paths: DataPaths, say: Say): Promise<void> {
+  const services = appServices();
+  const started = await startInfrastructure(settings, paths, say);
+  try {
+    for (const service of services) {
+      if (!(await serviceExists(service))) continue;
+      await step(
+        service.name,
+        () => startService(service, paths),
+        () => stopService(service, paths),
+        started,
+        say,
+      );
+    }
+  } catch (error) {
+    await stopAll(started, say);
+    throw error;
+  }
+}
+
+/** `deno task down`: stops the services and the project's own infrastructure; keeps data. */
+export async function down(paths: DataPaths, say: Say): Promise<void> {
+  for (const service of [...appServices()].reverse()) {
+    if (await stopService(service, paths)) say(`${service.name}: stopped`);
+  }
+  if (await stopRedis(paths)) say("redis: stopped");
+  if (await stopPostgres(paths)) say("postgres: stopped");
+  if (await stopKafka(paths)) say("kafka: stopped");
+}
+
+export interface ComponentStatus {
+  name: string;
+  healthy: boolean;
+  detail: string;
+}
+
+export async function infrastructureStatus(
+  settings: InfraSettings,
+  paths: DataPaths,
+): Promise<ComponentStatus[]> {
+  const [kafka, pg, redis, ownPg] = await Promise.all([
+    kafkaHealthy(settings.kafkaBrokers),
+    postgresHealthy(settings.databaseUrl),
+    redisHealthy(settings.redisUrl),
+    ownPostgresRunning(paths),
+  ]);
+  return [
+    { name: "kafka", healthy: kafka, detail: settings.kafkaBrokers.join(",") },
+    {
+      name: "postgres",
+      healthy: pg,
+      detail: new URL(settings.databaseUrl).host + (ownPg ? " (project cluster)" : ""),
+    },
+    { name: "redis", healthy: redis, detail: new URL(settings.redisUrl).host },
+  ];
+}
+
+export type { AppService };
