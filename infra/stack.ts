@@ -22,7 +22,9 @@ import {
   startService,
   stopService,
 } from "./services.ts";
-import type { InfraSettings } from "./settings.ts";
+import { hostPort, type InfraSettings } from "./settings.ts";
+import { isListening } from "./processes.ts";
+import { redact } from "@sentiment/proto/config";
 import { ensureSystemPackages, JAVA, MAVEN, POSTGRES, REDIS } from "./system_packages.ts";
 
 export type Say = (line: string) => void;
@@ -38,6 +40,7 @@ export async function startInfrastructure(
   paths: DataPaths,
   say: Say,
 ): Promise<Started[]> {
+  await preflight(settings);
   const started: Started[] = [];
   try {
     await ensureSystemPackages([JAVA, MAVEN, REDIS, POSTGRES], say);
@@ -73,6 +76,26 @@ export async function startInfrastructure(
   }
 }
 
+/** Refuses before anything starts when a user-supplied address does not answer. */
+async function preflight(settings: InfraSettings): Promise<void> {
+  if (!settings.kafkaIsDefault) {
+    const reachable = await Promise.all(
+      settings.kafkaBrokers.map((broker) =>
+        isListening(hostPort(broker).hostname, hostPort(broker).port)
+      ),
+    );
+    if (!reachable.some(Boolean)) {
+      throw new Error(`KAFKA_BROKERS: nothing answers at ${settings.kafkaBrokers.join(",")}`);
+    }
+  }
+  if (!settings.databaseIsDefault && !(await postgresHealthy(settings.databaseUrl))) {
+    throw new Error(`DATABASE_URL: cannot connect to ${redact(settings.databaseUrl)}`);
+  }
+  if (!settings.redisIsDefault && !(await redisHealthy(settings.redisUrl))) {
+    throw new Error(`REDIS_URL: cannot connect to ${redact(settings.redisUrl)}`);
+  }
+}
+
 async function step(
   name: string,
   start: () => Promise<boolean>,
@@ -101,6 +124,7 @@ export async function stopAll(started: Started[], say: Say): Promise<void> {
 
 /** `deno task up`: infrastructure, then every service this checkout has. */
 export async function up(settings: InfraSettings, paths: DataPaths, say: Say): Promise<void> {
+  // Read first: a bad port variable must stop us before anything starts.
   const services = appServices();
   const started = await startInfrastructure(settings, paths, say);
   try {

@@ -1,0 +1,356 @@
+/**
+ * Helpers for tests that run against the real Kafka, PostgreSQL and Redis and spawn the real
+ * services. `deno task test` starts the infrastructure once per run; during development
+ * `deno task infra start` does.
+ *
+ * Each test gets private resources (unique topics, a fresh database, its own Redis database
+ * index), so test files can share one set of servers.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import { Kafka, logLevel } from "kafkajs";
+import postgres from "postgres";
+import { Redis } from "ioredis";
+import { migrate } from "@sentiment/proto/db";
+import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { PROJECT_ROOT } from "./paths.ts";
+import { kafkaHealthy } from "./kafka.ts";
+import { postgresHealthy } from "./postgres.ts";
+import { redisHealthy } from "./redis.ts";
+import { readInfraSettings } from "./settings.ts";
+
+export { PROJECT_ROOT };
+
+export interface InfraConfig {
+  kafkaBrokers: string[];
+  databaseUrl: string;
+  redisUrl: string;
+}
+
+export function infraConfig(): InfraConfig {
+  const settings = readInfraSettings();
+  return {
+    kafkaBrokers: settings.kafkaBrokers,
+    databaseUrl: settings.databaseUrl,
+    redisUrl: settings.redisUrl,
+  };
+}
+
+let availability: Promise<string[]> | undefined;
+
+/** Names of the infrastructure components that do not answer (empty when all do). */
+export function unavailableInfrastructure(): Promise<string[]> {
+  availability ??= (async () => {
+    const config = infraConfig();
+    const [kafka, pg, redis] = await Promise.all([
+      kafkaHealthy(config.kafkaBrokers),
+      postgresHealthy(config.databaseUrl),
+      redisHealthy(config.redisUrl),
+    ]);
+    return [!kafka && "Kafka", !pg && "PostgreSQL", !redis && "Redis"].filter((
+      name,
+    ): name is string => typeof name === "string");
+  })();
+  return availability;
+}
+
+const isCI = () => Deno.env.get("CI") === "true";
+
+/**
+ * A Deno.test that needs the real infrastructure. Outside CI, when it is unreachable, the test
+ * is skipped with a loud message; in CI it runs (and fails), so CI can never pass by skipping.
+ */
+export function integrationTest(
+  name: string,
+  fn: (t: Deno.TestContext) => Promise<void>,
+  options: Omit<Deno.TestDefinition, "name" | "fn"> = {},
+): void {
+  Deno.test({
+    sanitizeOps: false,
+    sanitizeResources: false,
+    ...options,
+    name,
+    fn: async (t) => {
+      const missing = await unavailableInfrastructure();
+      if (missing.length > 0 && !isCI()) {
+        console.error(
+          `\n!!! SKIPPED "${name}": ${missing.join(", ")} unreachable. ` +
+            "Run `deno task infra start` (or `deno task test`, which starts it).\n",
+        );
+        return;
+      }
+      await fn(t);
+    },
+  });
+}
+
+const randomSuffix = () => crypto.randomUUID().slice(0, 8);
+
+export interface TestTopics {
+  raw: string;
+  processed: string;
+  deadLetter: string;
+  /** KAFKA_TOPIC_* variables naming these topics, for a service's environment. */
+  env: Record<string, string>;
+}
+
+/** Creates three unique topics (raw, processed, dead-letter) for one test. */
+export async function createTestTopics(partitions = 6): Promise<TestTopics> {
+  const suffix = randomSuffix();
+  const topics = {
+    raw: `test-raw-${suffix}`,
+    processed: `test-processed-${suffix}`,
+    deadLetter: `test-dlq-${suffix}`,
+  };
+  const admin = testKafka().admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({
+      topics: Object.values(topics).map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        replicationFactor: 1,
+      })),
+      waitForLeaders: true,
+    });
+  } finally {
+    await admin.disconnect();
+  }
+  return {
+    ...topics,
+    env: {
+      [TOPIC_DEFAULTS.raw.env]: topics.raw,
+      [TOPIC_DEFAULTS.processed.env]: topics.processed,
+      [TOPIC_DEFAULTS.deadLetter.env]: topics.deadLetter,
+    },
+  };
+}
+
+/** A kafkajs client for test code (quiet logs). */
+export function testKafka(clientId = "test"): Kafka {
+  return new Kafka({ clientId, brokers: infraConfig().kafkaBrokers, logLevel: logLevel.ERROR });
+}
+
+export interface TestDatabase {
+  /** URL of the fresh, migrated database. */
+  url: string;
+  name: string;
+  sql: postgres.Sql;
+  drop(): Promise<void>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Creates a fresh database with the schema applied; `drop()` (or `await using`) removes it. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = infraConfig().databaseUrl;
+  const name = `test_${randomSuffix()}`;
+  const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+  try {
+    await admin.unsafe(`CREATE DATABASE "${name}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  const sql = postgres(url.toString(), { max: 4, onnotice: () => {} });
+  await migrate(sql);
+  const drop = async () => {
+    await sql.end({ timeout: 2 });
+    const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
+    try {
+      await cleanup.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+    } finally {
+      await cleanup.end();
+    }
+  };
+  return { url: url.toString(), name, sql, drop, [Symbol.asyncDispose]: drop };
+}
+
+/**
+ * A Redis URL on a database index (1–15) handed out in turn, so concurrent test files rarely
+ * share one; tests still use unique keys and never flush anything but their own index.
+ */
+export async function testRedisUrl(): Promise<string> {
+  const base = infraConfig().redisUrl;
+  const client = new Redis(base, { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await client.connect();
+  try {
+    const n = await client.incr("testkit:next-db");
+    const url = new URL(base);
+    url.pathname = `/${(n % 15) + 1}`;
+    return url.toString();
+  } finally {
+    client.disconnect();
+  }
+}
+
+export async function freePort(): Promise<number> {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+export interface ServiceProcess {
+  pid: number;
+  /** Every line the service printed so far (stdout and stderr). */
+  lines: string[];
+  /** Resolves with the first log line (parsed when JSON) that `match` accepts. */
+  waitForLog(
+    match: (line: string, record: Record<string, unknown> | undefined) => boolean,
+    timeoutMs?: number,
+  ): Promise<string>;
+  kill(signal?: Deno.Signal): void;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves with the exit status. */
+  stop(graceMs?: number): Promise<Deno.CommandStatus>;
+  status: Promise<Deno.CommandStatus>;
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/**
+ * Runs a workspace member's `main.ts` as a real process with its own permission set
+ * (`deno run -P=<member>`), infrastructure URLs from the environment plus `env`.
+ */
+export function startService(
+  member: string,
+  env: Record<string, string> = {},
+  options: { args?: string[]; echo?: boolean } = {},
+): ServiceProcess {
+  const config = infraConfig();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", `-P=${member}`, join(PROJECT_ROOT, member, "main.ts"), ...(options.args ?? [])],
+    cwd: PROJECT_ROOT,
+    env: {
+      KAFKA_BROKERS: config.kafkaBrokers.join(","),
+      DATABASE_URL: config.databaseUrl,
+      REDIS_URL: config.redisUrl,
+      NO_COLOR: "1",
+      ...env,
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  const waiters = new Set<() => void>();
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    let pending = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      for (const line of parts) {
+        lines.push(line);
+        if (options.echo || Deno.env.get("TEST_ECHO_SERVICES") === "1") {
+          console.log(`[${member}] ${line}`);
+        }
+      }
+      for (const wake of waiters) wake();
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const status = child.status.then(async (result) => {
+    await pumps.catch(() => {});
+    for (const wake of waiters) wake();
+    return result;
+  });
+  let exited = false;
+  status.then(() => exited = true);
+
+  const waitForLog: ServiceProcess["waitForLog"] = (match, timeoutMs = 30_000) =>
+    new Promise((resolve, reject) => {
+      let seen = 0;
+      const check = () => {
+        for (; seen < lines.length; seen++) {
+          const line = lines[seen];
+          let record: Record<string, unknown> | undefined;
+          try {
+            record = JSON.parse(line);
+          } catch {
+            record = undefined;
+          }
+          if (match(line, record)) return finish(() => resolve(line));
+        }
+        if (exited) {
+          finish(() =>
+            reject(
+              new Error(
+                `${member} exited before the awaited log line:\n${lines.slice(-20).join("\n")}`,
+              ),
+            )
+          );
+        }
+      };
+      const timer = setTimeout(
+        () =>
+          finish(() =>
+            reject(
+              new Error(
+                `${member}: awaited log line not seen in ${timeoutMs} ms:\n${
+                  lines.slice(-20).join("\n")
+                }`,
+              ),
+            )
+          ),
+        timeoutMs,
+      );
+      const finish = (settle: () => void) => {
+        clearTimeout(timer);
+        waiters.delete(check);
+        settle();
+      };
+      waiters.add(check);
+      check();
+    });
+
+  const kill = (signal: Deno.Signal = "SIGTERM") => {
+    if (exited) return;
+    try {
+      child.kill(signal);
+    } catch {
+      // Already gone.
+    }
+  };
+  const stop = async (graceMs = 15_000) => {
+    kill("SIGTERM");
+    const timer = setTimeout(() => kill("SIGKILL"), graceMs);
+    const result = await status;
+    clearTimeout(timer);
+    return result;
+  };
+  return {
+    pid: child.pid,
+    lines,
+    waitForLog,
+    kill,
+    stop,
+    status,
+    [Symbol.asyncDispose]: async () => {
+      await stop();
+    },
+  };
+}
+
+/** Polls `check` until it returns a value other than undefined, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 30_000,
+  what = "condition",
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await check();
+      if (value !== undefined) return value;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(
+    `${what} not reached within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ""}`,
+  );
+}
