@@ -63,9 +63,10 @@ integrationTest(
     const received = new Map<string, string>();
     await new Promise<void>((resolve) => {
       consumer.run({
-        eachMessage: async ({ topic, message }) => {
+        eachMessage: ({ topic, message }) => {
           received.set(topic, message.value?.toString() ?? "");
           if (received.size === topics.length) resolve();
+          return Promise.resolve();
         },
       });
     });

@@ -185,11 +185,11 @@ export async function testRedisUrl(): Promise<string> {
   }
 }
 
-export async function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
   listener.close();
-  return port;
+  return Promise.resolve(port);
 }
 
 export interface ServiceProcess {
