@@ -1,0 +1,223 @@
+/**
+ * The dashboard's one source of data: processed comments in a TanStack DB collection persisted
+ * to localStorage, keyed by commentId and bounded to the most recent `limit` by `seq`.
+ *
+ * Everything that enters goes through {@link CommentStore.ingest}: each value is validated with
+ * the proto schema (invalid ones are counted, never inserted), repeats of a commentId are
+ * dropped, and the oldest rows beyond the bound are evicted in the same transaction, so the
+ * localStorage snapshot is rewritten once per batch rather than once per comment.
+ *
+ * @module
+ */
+import {
+  type Collection,
+  createCollection,
+  createTransaction,
+  localStorageCollectionOptions,
+  type LocalStorageCollectionUtils,
+  type StorageApi,
+  type StorageEventApi,
+} from "@tanstack/db";
+import {
+  type ProcessedComment,
+  ProcessedCommentSchema,
+  SCHEMA_VERSION,
+} from "@sentiment/proto/messages";
+
+/** Default bound: localStorage holds about 5 MB and a stored comment takes roughly 0.5 kB. */
+export const DEFAULT_MAX_COMMENTS = 5_000;
+
+/** The schema version is part of the key so that a new message shape never reads old rows. */
+export const DEFAULT_STORAGE_KEY = `sentiment-dashboard/comments/v${SCHEMA_VERSION}`;
+
+/** Smallest bound the store shrinks to when the browser refuses to store more. */
+const MIN_LIMIT_AFTER_QUOTA = 100;
+
+/** The comments collection as the dashboard uses it. */
+export type CommentsCollection = Collection<
+  ProcessedComment,
+  string,
+  LocalStorageCollectionUtils
+>;
+
+/** Where the collection persists; the browser's localStorage unless a test injects one. */
+export interface CommentStorageOptions {
+  storageKey?: string;
+  storage?: StorageApi;
+  storageEventApi?: StorageEventApi;
+}
+
+/** Creates the localStorage-backed collection (synced across tabs by storage events). */
+export function createCommentsCollection(options: CommentStorageOptions = {}): CommentsCollection {
+  return createCollection(
+    localStorageCollectionOptions({
+      storageKey: options.storageKey ?? DEFAULT_STORAGE_KEY,
+      storage: options.storage,
+      storageEventApi: options.storageEventApi,
+      getKey: (comment: ProcessedComment) => comment.commentId,
+      schema: ProcessedCommentSchema,
+    }),
+  ) as unknown as CommentsCollection;
+}
+
+/** The outcome of checking one value received from the api. */
+export type CommentCheck =
+  | { ok: true; comment: ProcessedComment }
+  | { ok: false; reason: string };
+
+/**
+ * Validates one value from the api: a JSON string (an SSE `data:` field) or an already parsed
+ * value (an item of a CommentsPage). Never throws.
+ */
+export function checkComment(value: unknown): CommentCheck {
+  let parsed = value;
+  if (typeof value === "string") {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return { ok: false, reason: "not JSON" };
+    }
+  }
+  const result = ProcessedCommentSchema.safeParse(parsed);
+  if (result.success) return { ok: true, comment: result.data };
+  const issue = result.error.issues[0];
+  const where = issue?.path.length ? issue.path.join(".") : "value";
+  return { ok: false, reason: `${where}: ${issue?.message ?? "invalid"}` };
+}
+
+/** What one {@link CommentStore.ingest} call did. */
+export interface IngestResult {
+  inserted: number;
+  /** Values whose commentId was already stored or appeared earlier in the same batch. */
+  duplicates: number;
+  invalid: number;
+  /** Rows removed (or new rows not kept) because they fell outside the most recent `limit`. */
+  evicted: number;
+  /** The reason of the last invalid value in the batch, for the diagnostics line. */
+  lastInvalidReason?: string;
+}
+
+/** Called when the browser refused the write and the bound was lowered to fit. */
+export type QuotaListener = (newLimit: number, error: unknown) => void;
+
+/** Validation, dedup and the bound around one comments collection. */
+export class CommentStore {
+  #limit: number;
+  #queue: Promise<unknown> = Promise.resolve();
+  #onQuota?: QuotaListener;
+
+  constructor(
+    readonly collection: CommentsCollection,
+    limit: number = DEFAULT_MAX_COMMENTS,
+    onQuota?: QuotaListener,
+  ) {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit ${limit} must be >= 1`);
+    this.#limit = limit;
+    this.#onQuota = onQuota;
+  }
+
+  /** The current bound (lower than configured after the browser ran out of storage). */
+  get limit(): number {
+    return this.#limit;
+  }
+
+  /** The highest `seq` stored: where a resumed stream continues from. 0 when empty. */
+  maxSeq(): number {
+    let max = 0;
+    for (const comment of this.collection.values()) if (comment.seq > max) max = comment.seq;
+    return max;
+  }
+
+  /**
+   * Validates, dedups and stores a batch, evicting the oldest rows beyond the bound, as one
+   * transaction and one localStorage write. Calls are applied one after another.
+   */
+  ingest(values: readonly unknown[]): Promise<IngestResult> {
+    const run = this.#queue.then(() => this.#ingest(values));
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  async #ingest(values: readonly unknown[]): Promise<IngestResult> {
+    const result: IngestResult = { inserted: 0, duplicates: 0, invalid: 0, evicted: 0 };
+    const fresh = new Map<string, ProcessedComment>();
+    for (const value of values) {
+      const check = checkComment(value);
+      if (!check.ok) {
+        result.invalid++;
+        result.lastInvalidReason = check.reason;
+        continue;
+      }
+      const id = check.comment.commentId;
+      if (fresh.has(id) || this.collection.has(id)) result.duplicates++;
+      else fresh.set(id, check.comment);
+    }
+    if (fresh.size === 0) return result;
+    try {
+      await this.#write(fresh, result);
+    } catch (error) {
+      if (!isQuotaError(error) || this.#limit <= MIN_LIMIT_AFTER_QUOTA) throw error;
+      // The browser's storage is full: keep fewer comments rather than stop storing new ones.
+      this.#limit = Math.max(
+        MIN_LIMIT_AFTER_QUOTA,
+        Math.floor(Math.min(this.#limit, this.collection.size + fresh.size) * 0.8),
+      );
+      this.#onQuota?.(this.#limit, error);
+      result.evicted = 0;
+      await this.#write(fresh, result);
+    }
+    return result;
+  }
+
+  async #write(fresh: Map<string, ProcessedComment>, result: IngestResult): Promise<void> {
+    const { keep, evict } = this.#plan(fresh);
+    result.inserted = keep.length;
+    result.evicted = evict.length + (fresh.size - keep.length);
+    if (keep.length === 0 && evict.length === 0) return;
+    const collection = this.collection;
+    const tx = createTransaction({
+      mutationFn: ({ transaction }) => collection.utils.acceptMutations(transaction),
+    });
+    tx.mutate(() => {
+      if (keep.length > 0) collection.insert(keep);
+      if (evict.length > 0) collection.delete(evict);
+    });
+    await tx.isPersisted.promise;
+  }
+
+  /** Which new comments to insert and which stored keys to drop to stay within the bound. */
+  #plan(fresh: Map<string, ProcessedComment>): { keep: ProcessedComment[]; evict: string[] } {
+    const total = this.collection.size + fresh.size;
+    if (total <= this.#limit) return { keep: [...fresh.values()], evict: [] };
+    // The cut-off is the seq of the limit-th newest row across stored and new comments.
+    const seqs = new Float64Array(total);
+    let i = 0;
+    for (const comment of this.collection.values()) seqs[i++] = comment.seq;
+    for (const comment of fresh.values()) seqs[i++] = comment.seq;
+    seqs.sort();
+    const cutoff = seqs[total - this.#limit];
+    // Rows equal to the cut-off are kept only while room remains (seq is unique in practice).
+    let room = this.#limit;
+    for (let j = total - 1; j >= 0 && seqs[j] > cutoff; j--) room--;
+    const keep: ProcessedComment[] = [];
+    const evict: string[] = [];
+    const fits = (seq: number) => seq > cutoff || (seq === cutoff && room-- > 0);
+    for (const comment of [...fresh.values()].sort((a, b) => b.seq - a.seq)) {
+      if (fits(comment.seq)) keep.push(comment);
+    }
+    for (const comment of this.collection.values()) {
+      if (!fits(comment.seq)) evict.push(comment.commentId);
+    }
+    return { keep, evict };
+  }
+}
+
+function isQuotaError(error: unknown): boolean {
+  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
+    const name = (cause as { name?: unknown }).name;
+    const message = String((cause as { message?: unknown }).message ?? "");
+    if (name === "QuotaExceededError" || /quota/i.test(message)) return true;
+    if (typeof cause !== "object") break;
+  }
+  return false;
+}

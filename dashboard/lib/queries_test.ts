@@ -1,0 +1,116 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { CommentStore, createCommentsCollection } from "./comments.ts";
+import {
+  feedQuery,
+  MINUTE_MS,
+  perMinuteQuery,
+  sourceCountsQuery,
+  tagCountsQuery,
+  totalsQuery,
+} from "./queries.ts";
+import { fakeComment, SharedFakeStorage } from "./test_fixtures.ts";
+
+async function setup(limit = 5_000) {
+  const collection = createCommentsCollection(new SharedFakeStorage().tab());
+  await collection.preload();
+  return { collection, store: new CommentStore(collection, limit) };
+}
+
+type Live<T extends object> = { preload(): Promise<void>; toArray: T[] };
+async function rows<T extends object>(query: Live<T>): Promise<T[]> {
+  await query.preload();
+  return query.toArray;
+}
+
+const byKey = <T extends object>(items: T[], key: keyof T) =>
+  Object.fromEntries(items.map((item) => [String(item[key]), (item as { count: number }).count]));
+
+Deno.test("tag and source counts follow inserts and evictions", async () => {
+  const { collection, store } = await setup(4);
+  const tags = tagCountsQuery(collection);
+  const sources = sourceCountsQuery(collection);
+  await rows(tags);
+  await rows(sources);
+  await store.ingest([
+    fakeComment(1, { tag: "POSITIVE", source: "reddit" }),
+    fakeComment(2, { tag: "POSITIVE", source: "reddit" }),
+    fakeComment(3, { tag: "NEGATIVE", source: "tiktok" }),
+    fakeComment(4, { tag: "NEUTRAL", source: "reddit" }),
+  ]);
+  assertEquals(byKey(tags.toArray, "tag"), { POSITIVE: 2, NEGATIVE: 1, NEUTRAL: 1 });
+  assertEquals(byKey(sources.toArray, "source"), { reddit: 3, tiktok: 1 });
+  // Two new comments push out seq 1 and 2 (both POSITIVE, reddit).
+  await store.ingest([
+    fakeComment(5, { tag: "UNRELATED", source: "youtube" }),
+    fakeComment(6, { tag: "NEGATIVE", source: "youtube" }),
+  ]);
+  assertEquals(byKey(tags.toArray, "tag"), { NEGATIVE: 2, NEUTRAL: 1, UNRELATED: 1 });
+  assertEquals(byKey(sources.toArray, "source"), { reddit: 1, tiktok: 1, youtube: 2 });
+});
+
+Deno.test("totals count the stored comments and know the newest seq", async () => {
+  const { collection, store } = await setup();
+  const totals = totalsQuery(collection);
+  await rows(totals);
+  await store.ingest([fakeComment(7), fakeComment(3), fakeComment(7)]);
+  assertEquals(totals.toArray.map(({ count, maxSeq }) => ({ count, maxSeq })), [
+    { count: 2, maxSeq: 7 },
+  ]);
+});
+
+Deno.test("per-minute buckets group by the minute of createdAt, whatever its offset", async () => {
+  const { collection, store } = await setup();
+  const perMinute = perMinuteQuery(collection);
+  await rows(perMinute);
+  await store.ingest([
+    fakeComment(1, { createdAt: "2025-01-01T12:00:05Z", tag: "POSITIVE" }),
+    fakeComment(2, { createdAt: "2025-01-01T12:00:59.999Z", tag: "POSITIVE" }),
+    // 13:00:30+01:00 is 12:00:30Z: same minute.
+    fakeComment(3, { createdAt: "2025-01-01T13:00:30+01:00", tag: "NEGATIVE" }),
+    fakeComment(4, { createdAt: "2025-01-01T12:01:00Z", tag: "POSITIVE" }),
+  ]);
+  const minute = Date.parse("2025-01-01T12:00:00Z") / MINUTE_MS;
+  const got = perMinute.toArray
+    .map(({ minute, tag, count }) => ({ minute, tag, count }))
+    .sort((a, b) => a.minute - b.minute || a.tag.localeCompare(b.tag));
+  assertEquals(got, [
+    { minute, tag: "NEGATIVE", count: 1 },
+    { minute, tag: "POSITIVE", count: 2 },
+    { minute: minute + 1, tag: "POSITIVE", count: 1 },
+  ]);
+});
+
+Deno.test("the feed is newest first and narrowed by tag, source and text search", async () => {
+  const { collection, store } = await setup();
+  await store.ingest([
+    fakeComment(1, { tag: "POSITIVE", source: "reddit", text: "Love this 50% discount" }),
+    fakeComment(2, { tag: "NEGATIVE", source: "reddit", text: "hate the queue" }),
+    fakeComment(3, { tag: "POSITIVE", source: "tiktok", text: "LOVE it" }),
+    fakeComment(4, { tag: "POSITIVE", source: "reddit", text: "a_b plain" }),
+  ]);
+  const seqs = async (filter: Parameters<typeof feedQuery>[1]) =>
+    (await rows(feedQuery(collection, filter))).map((c) => c.seq);
+  assertEquals(await seqs({}), [4, 3, 2, 1]);
+  assertEquals(await seqs({ tag: "POSITIVE" }), [4, 3, 1]);
+  assertEquals(await seqs({ tag: "POSITIVE", source: "reddit" }), [4, 1]);
+  assertEquals(await seqs({ search: "love" }), [3, 1]);
+  assertEquals(await seqs({ search: "  LOVE ", source: "tiktok" }), [3]);
+  // Wildcard characters are searched for literally.
+  assertEquals(await seqs({ search: "50%" }), [1]);
+  assertEquals(await seqs({ search: "a_b" }), [4]);
+  assertEquals(await seqs({ search: "ab" }), []);
+});
+
+Deno.test("a live feed query updates as comments arrive", async () => {
+  const { collection, store } = await setup();
+  const feed = feedQuery(collection, { tag: "NEGATIVE" });
+  await rows(feed);
+  const seen: number[][] = [];
+  const subscription = feed.subscribeChanges(() => seen.push(feed.toArray.map((c) => c.seq)), {
+    includeInitialState: true,
+  });
+  await store.ingest([fakeComment(1, { tag: "NEGATIVE" }), fakeComment(2, { tag: "POSITIVE" })]);
+  await store.ingest([fakeComment(3, { tag: "NEGATIVE" })]);
+  subscription.unsubscribe();
+  assertEquals(seen.at(-1), [3, 1]);
+});

@@ -1,0 +1,53 @@
+/**
+ * `useLiveQuery` for Preact, written over the TanStack DB core API (no React adapter, so the
+ * browser bundle holds one copy of @tanstack/db and no React).
+ *
+ * @module
+ */
+import { useEffect, useMemo, useReducer } from "preact/hooks";
+
+/** The part of a live-query collection the hook needs. */
+export interface LiveCollection<T> {
+  readonly toArray: T[];
+  isReady(): boolean;
+  subscribeChanges(
+    callback: (changes: unknown[]) => void,
+    options: { includeInitialState: boolean },
+  ): { unsubscribe(): void };
+  onFirstReady(callback: () => void): () => void;
+  cleanup(): Promise<void>;
+}
+
+/** The rows of a live query and whether its first result has arrived. */
+export interface LiveQueryResult<T> {
+  data: T[];
+  isReady: boolean;
+}
+
+/**
+ * Subscribes a component to a live query. `create` builds the live-query collection; it runs
+ * again only when `deps` change (the old query is then cleaned up). `create` returning null
+ * (on the server, where there is no browser storage) yields an empty, not-ready result.
+ * Re-renders are batched by Preact, so a transaction that touches many rows renders once.
+ */
+export function useLiveQuery<T>(
+  create: () => LiveCollection<T> | null,
+  deps: readonly unknown[],
+): LiveQueryResult<T> {
+  const collection = useMemo(create, deps);
+  const [revision, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => {
+    if (!collection) return;
+    const subscription = collection.subscribeChanges(() => bump(undefined), {
+      includeInitialState: true,
+    });
+    const offReady = collection.onFirstReady(() => bump(undefined));
+    return () => {
+      subscription.unsubscribe();
+      offReady();
+      void collection.cleanup();
+    };
+  }, [collection]);
+  const data = useMemo(() => collection?.toArray ?? [], [collection, revision]);
+  return { data, isReady: collection?.isReady() ?? false };
+}
