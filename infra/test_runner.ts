@@ -6,11 +6,14 @@
  */
 import { PROJECT_ROOT } from "./paths.ts";
 import { appServices, buildService } from "./services.ts";
+import { CHROMIUM, ensureSystemPackages } from "./system_packages.ts";
 
 // deno-lint-ignore no-control-regex
 const ANSI = /\x1b\[[0-9;]*m/g;
 
 export async function runTests(extraArgs: string[], say: (line: string) => void): Promise<number> {
+  // The dashboard's end-to-end tests drive Debian's Chromium; never a downloaded browser.
+  await ensureSystemPackages([CHROMIUM], say);
   for (const service of appServices()) await buildService(service);
   say("running deno test -P");
   const child = new Deno.Command(Deno.execPath(), {

@@ -1,0 +1,100 @@
+/**
+ * compose.yaml cannot run here (no Docker engine), so this keeps it from drifting away from the
+ * native configuration: the same services, ports, topics and variables.
+ */
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { PROJECT_ROOT } from "./paths.ts";
+import { appServices } from "./services.ts";
+import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, readInfraSettings } from "./settings.ts";
+import { envFrom } from "@sentiment/proto/config";
+
+interface ComposeService {
+  command?: string[] | string;
+  environment?: Record<string, string | number>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: unknown;
+}
+
+const compose = parse(await Deno.readTextFile(join(PROJECT_ROOT, "compose.yaml")), {
+  merge: true,
+}) as {
+  services: Record<string, ComposeService>;
+};
+const services = appServices(envFrom({}));
+
+/** Environment variables a member's code reads, found in its non-test sources. */
+async function variablesReadBy(member: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  const pattern = /(?:env\w*\(\s*\w+\s*,\s*|\.get\(\s*)"([A-Z][A-Z0-9_]+)"/g;
+  for await (const entry of Deno.readDir(join(PROJECT_ROOT, member))) {
+    if (!entry.isFile || !entry.name.endsWith(".ts") || entry.name.endsWith("_test.ts")) continue;
+    const source = await Deno.readTextFile(join(PROJECT_ROOT, member, entry.name));
+    for (const match of source.matchAll(pattern)) names.add(match[1]);
+  }
+  return names;
+}
+
+Deno.test("compose.yaml has the infrastructure and every service the native path runs", () => {
+  const expected = ["kafka", "kafka-topics", "postgres", "redis", ...services.map((s) => s.name)];
+  assertEquals(Object.keys(compose.services).sort(), expected.sort());
+});
+
+Deno.test("compose.yaml publishes the native default ports", () => {
+  const settings = readInfraSettings(envFrom({}));
+  const published = (name: string) =>
+    (compose.services[name].ports ?? []).map((mapping) => Number(mapping.split(":").at(-1)));
+  assertEquals(published("kafka"), [Number(settings.kafkaBrokers[0].split(":")[1])]);
+  assertEquals(published("postgres"), [Number(new URL(DEFAULT_DATABASE_URL).port)]);
+  assertEquals(published("redis"), [Number(new URL(DEFAULT_REDIS_URL).port)]);
+  for (const service of services) {
+    const port = service.health.kind === "tcp"
+      ? service.health.port
+      : service.health.kind === "http"
+      ? Number(new URL(service.health.url).port)
+      : undefined;
+    assertEquals(published(service.name), [port], `${service.name}'s published port`);
+  }
+});
+
+Deno.test("compose.yaml creates the native topics with the native partition count", () => {
+  const script = JSON.stringify(compose.services["kafka-topics"].command);
+  for (const topic of Object.values(TOPIC_DEFAULTS)) ok(script.includes(topic.name), topic.name);
+  assertEquals(
+    Number(compose.services["kafka-topics"].environment?.KAFKA_PARTITIONS),
+    readInfraSettings(envFrom({})).kafkaPartitions,
+  );
+});
+
+Deno.test("each compose service runs with its own permission set and sets only variables it reads", async () => {
+  for (const service of services) {
+    const definition = compose.services[service.name];
+    ok(
+      JSON.stringify(definition.command).includes(`-P=${service.name}`),
+      `${service.name} uses -P=${service.name}`,
+    );
+    ok(definition.healthcheck, `${service.name} has a healthcheck`);
+    const reads = await variablesReadBy(service.name);
+    for (const variable of Object.keys(definition.environment ?? {})) {
+      ok(reads.has(variable), `${service.name} is given ${variable} but never reads it`);
+    }
+  }
+});
+
+Deno.test("compose services wait for what they need", () => {
+  const needs: Record<string, string[]> = {
+    consumer: ["postgres", "redis", "sentiment", "kafka-topics"],
+    api: ["postgres", "kafka-topics"],
+    dashboard: ["api"],
+    producer: ["kafka-topics"],
+  };
+  for (const [service, dependencies] of Object.entries(needs)) {
+    const dependsOn = compose.services[service].depends_on ?? {};
+    for (const dependency of dependencies) {
+      ok(dependsOn[dependency], `${service} depends on ${dependency}`);
+    }
+  }
+});
