@@ -1,0 +1,163 @@
+/**
+ * `GET /api/comments` (filtered, newest first, keyset-paginated) and `GET /api/comments/:id`.
+ *
+ * Pages are ordered by `(created_at DESC, comment_id DESC)`, the order of the
+ * `comments_*created_idx` indexes, and the cursor is the key of the last item of a page, so a
+ * page never repeats or skips a row even while new comments arrive (new ones are newer and land
+ * before the first page). Filters: `tag`, `source`, `from` (inclusive) and `to` (exclusive) on
+ * createdAt, `q` (case-insensitive substring of the text). The cursor is opaque to clients:
+ * base64url of the last key, with the timestamp at full microsecond precision.
+ *
+ * @module
+ */
+import type postgres from "postgres";
+import { z } from "zod";
+import type { CommentsPage } from "@sentiment/proto/api";
+import { type ProcessedComment, SourceSchema, TagSchema } from "@sentiment/proto/messages";
+import { type CommentRow, rowToComment } from "./comments_store.ts";
+import { apiError, BadParameter, json } from "./http.ts";
+import { parseQuery, parseValue } from "./params.ts";
+import type { Handler } from "./router.ts";
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+export const MAX_Q_LENGTH = 200;
+
+/** The key of the last item of a page. */
+export interface CursorKey {
+  /** created_at as ISO 8601 with microseconds, UTC. */
+  t: string;
+  id: string;
+}
+
+const CursorKeySchema = z.strictObject({
+  t: z.iso.datetime({ offset: true }),
+  id: z.uuid(),
+});
+
+export function encodeCursor(key: CursorKey): string {
+  return btoa(JSON.stringify(key)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+export function decodeCursor(cursor: string): CursorKey {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
+  } catch {
+    throw new BadParameter("cursor", "cursor is not one this api issued");
+  }
+  const result = CursorKeySchema.safeParse(parsed);
+  if (!result.success) throw new BadParameter("cursor", "cursor is not one this api issued");
+  return result.data;
+}
+
+const isoDateTime = z.iso.datetime({ offset: true, message: "expected an ISO 8601 date-time" });
+
+export const CommentsQuerySchema = z.strictObject({
+  tag: TagSchema.optional(),
+  source: SourceSchema.optional(),
+  from: isoDateTime.optional(),
+  to: isoDateTime.optional(),
+  q: z.string().min(1, "must not be empty").max(MAX_Q_LENGTH).optional(),
+  limit: z.string().regex(/^\d{1,4}$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.int().min(1).max(MAX_PAGE_SIZE))
+    .optional(),
+  cursor: z.string().max(500).optional(),
+});
+
+export interface CommentsFilter {
+  tag?: ProcessedComment["tag"];
+  source?: ProcessedComment["source"];
+  from?: string;
+  to?: string;
+  q?: string;
+  limit: number;
+  after?: CursorKey;
+}
+
+/** Validates the query string; throws BadParameter naming the first bad parameter. */
+export function parseCommentsQuery(url: URL): CommentsFilter {
+  const query = parseQuery(url, CommentsQuerySchema);
+  if (query.from && query.to && Date.parse(query.from) > Date.parse(query.to)) {
+    throw new BadParameter("to", "to must not be before from");
+  }
+  return {
+    tag: query.tag,
+    source: query.source,
+    from: query.from,
+    to: query.to,
+    q: query.q,
+    limit: query.limit ?? DEFAULT_PAGE_SIZE,
+    after: query.cursor === undefined ? undefined : decodeCursor(query.cursor),
+  };
+}
+
+export interface CommentsReader {
+  page(filter: CommentsFilter): Promise<CommentsPage>;
+  byId(commentId: string): Promise<ProcessedComment | null>;
+}
+
+/** Escapes LIKE wildcards so `q` matches literally. */
+export function likePattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
+}
+
+export function commentsReader(sql: postgres.Sql): CommentsReader {
+  const empty = sql``;
+  return {
+    async page(filter) {
+      const rows = await sql<(CommentRow & { created_key: string })[]>`
+        SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
+               consumer_id, retry_count,
+               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
+                 AS created_key
+          FROM comments
+         WHERE true
+           ${filter.tag ? sql`AND tag = ${filter.tag}` : empty}
+           ${filter.source ? sql`AND source = ${filter.source}` : empty}
+           ${filter.from ? sql`AND created_at >= ${filter.from}::timestamptz` : empty}
+           ${filter.to ? sql`AND created_at < ${filter.to}::timestamptz` : empty}
+           ${filter.q ? sql`AND text ILIKE ${likePattern(filter.q)}` : empty}
+           ${
+        filter.after
+          ? sql`AND (created_at, comment_id) < (${filter.after.t}::timestamptz, ${filter.after.id}::uuid)`
+          : empty
+      }
+         ORDER BY created_at DESC, comment_id DESC
+         LIMIT ${filter.limit + 1}`;
+      const more = rows.length > filter.limit;
+      const items = rows.slice(0, filter.limit);
+      const last = items[items.length - 1];
+      return {
+        items: items.map(rowToComment),
+        nextCursor: more && last
+          ? encodeCursor({ t: last.created_key, id: last.comment_id })
+          : null,
+      };
+    },
+    async byId(commentId) {
+      const [row] = await sql<CommentRow[]>`
+        SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
+               consumer_id, retry_count
+          FROM comments WHERE comment_id = ${commentId}::uuid`;
+      return row ? rowToComment(row) : null;
+    },
+  };
+}
+
+export function listCommentsHandler(reader: CommentsReader): Handler {
+  return async (_request, { url }) => json(await reader.page(parseCommentsQuery(url)));
+}
+
+const CommentIdSchema = z.uuid({ message: "expected a UUID" });
+
+export function commentByIdHandler(reader: CommentsReader): Handler {
+  return async (_request, { params, url }) => {
+    parseQuery(url, z.strictObject({}));
+    const commentId = parseValue(CommentIdSchema, params.commentId ?? "", "commentId");
+    const comment = await reader.byId(commentId);
+    if (!comment) return apiError(404, `comment ${commentId} not found`, "commentId");
+    return json(comment);
+  };
+}

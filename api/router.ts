@@ -1,0 +1,78 @@
+/**
+ * A tiny router over URLPattern: handlers are plain functions from Request to Response, so each
+ * can be tested by calling it. The router adds what every answer needs: 404/405 JSON, 400 for
+ * {@link BadParameter}, 500 without a stack trace, security and CORS headers.
+ *
+ * @module
+ */
+import type { Logger } from "@sentiment/proto/log";
+import { apiError, BadParameter, finishResponse, preflight } from "./http.ts";
+
+/** What a handler gets besides the request: path parameters and the parsed URL. */
+export interface RouteContext {
+  params: Record<string, string | undefined>;
+  url: URL;
+}
+
+export type Handler = (request: Request, context: RouteContext) => Response | Promise<Response>;
+
+export interface Route {
+  method: "GET";
+  /** A URLPattern pathname, e.g. `/api/comments/:commentId`. */
+  path: string;
+  handler: Handler;
+}
+
+export interface RouterOptions {
+  corsOrigins: readonly string[];
+  log: Logger;
+}
+
+/** Builds the `fetch`-style entry point for `Deno.serve`. */
+export function createRouter(
+  routes: readonly Route[],
+  { corsOrigins, log }: RouterOptions,
+): (request: Request) => Promise<Response> {
+  const compiled = routes.map((route) => ({
+    ...route,
+    pattern: new URLPattern({ pathname: route.path }),
+  }));
+  const origins = new Set(corsOrigins);
+  return async (request) => {
+    const url = new URL(request.url);
+    let response: Response;
+    try {
+      response = await dispatch(request, url);
+    } catch (error) {
+      if (error instanceof BadParameter) {
+        response = apiError(400, error.message, error.parameter);
+      } else {
+        log.error("request failed", {
+          method: request.method,
+          path: url.pathname,
+          error: error instanceof Error ? error : String(error),
+        });
+        response = apiError(500, "internal error");
+      }
+    }
+    return finishResponse(request, response, origins);
+  };
+
+  async function dispatch(request: Request, url: URL): Promise<Response> {
+    const matching = compiled.filter((route) => route.pattern.test({ pathname: url.pathname }));
+    if (matching.length === 0) return apiError(404, `no route for ${url.pathname}`);
+    if (request.method === "OPTIONS") return preflight(request, origins);
+    const method = request.method === "HEAD" ? "GET" : request.method;
+    const route = matching.find((candidate) => candidate.method === method);
+    if (!route) {
+      const response = apiError(405, `method ${request.method} is not allowed here`);
+      response.headers.set("allow", "GET, HEAD, OPTIONS");
+      return response;
+    }
+    const match = route.pattern.exec({ pathname: url.pathname });
+    return await route.handler(request, {
+      params: match?.pathname.groups ?? {},
+      url,
+    });
+  }
+}

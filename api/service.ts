@@ -1,0 +1,157 @@
+/**
+ * Starts a whole api instance from its configuration: PostgreSQL pool, the sequencer and stream
+ * hub, the processed-comments consumer and the HTTP server; and stops it in reverse order.
+ *
+ * @module
+ */
+import postgres from "postgres";
+import { redact } from "@sentiment/proto/config";
+import type { Logger } from "@sentiment/proto/log";
+import { createApp } from "./app.ts";
+import { createCommentsStore } from "./comments_store.ts";
+import { commentsReader } from "./comments_query.ts";
+import type { ApiConfig } from "./config.ts";
+import { createProcessedConsumer } from "./processed_consumer.ts";
+import { Sequencer } from "./sequencer.ts";
+import { statisticsReader } from "./statistics.ts";
+import { StreamHub } from "./stream_hub.ts";
+
+export interface RunningApi {
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:3001. */
+  url: string;
+  hub: StreamHub;
+  sequencer: Sequencer;
+  /** Resolves when the server has stopped on its own (e.g. a fatal error). */
+  finished: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const SUMMARY_INTERVAL_MS = 60_000;
+
+export function startApi(config: ApiConfig, log: Logger): RunningApi {
+  const sql = postgres(config.databaseUrl, {
+    max: config.databasePoolSize,
+    idle_timeout: 60,
+    connect_timeout: 5,
+    onnotice: () => {},
+    connection: { application_name: `api-${config.instanceId}`.slice(0, 63) },
+  });
+  const store = createCommentsStore(sql);
+  // The hub reads the watermark lazily, so it can exist before the sequencer that feeds it.
+  const hub = new StreamHub({
+    get watermark() {
+      return sequencer.watermark;
+    },
+    rowsBetween: (after, upTo, limit) => store.rowsBetween(after, upTo, limit),
+  }, {
+    bufferBytes: config.sse.clientBufferBytes,
+    maxClients: config.sse.maxClients,
+    backfillPage: config.sse.backfillPage,
+    heartbeatMs: config.sse.heartbeatMs,
+    retryMs: config.sse.retryMs,
+  }, log.child({ part: "hub" }));
+  const sequencer = new Sequencer(
+    store,
+    {
+      maxPending: config.stream.maxPending,
+      gapTimeoutMs: config.stream.gapTimeoutMs,
+      pageSize: config.sse.backfillPage,
+      dedupeWindow: config.stream.dedupeWindow,
+    },
+    (comments, watermark) => hub.deliver(comments, watermark),
+    log.child({ part: "sequencer" }),
+  );
+
+  const groupId = `api-${config.instanceId}`;
+  const consumer = createProcessedConsumer({
+    brokers: config.kafkaBrokers,
+    topic: config.processedTopic,
+    groupId,
+    clientId: groupId,
+    deleteGroupOnStop: config.instanceIdGenerated,
+    log: log.child({ part: "kafka" }),
+    onComment: (comment) => sequencer.offer(comment),
+  });
+
+  const started = sequencer.start();
+  const consumerStarted = consumer.start().catch((error) => {
+    log.error("cannot start the processed-comments consumer", { error: String(error) });
+  });
+  const poll = setInterval(async () => {
+    if (!sequencer.started) return;
+    try {
+      sequencer.noteCommitted(await store.maxSeq());
+    } catch { /* the sequencer logs database trouble itself */ }
+  }, config.stream.pollMs);
+
+  const app = createApp({
+    comments: commentsReader(sql),
+    statistics: statisticsReader(sql),
+    stream: hub,
+    streamStarted: async () => {
+      if (sequencer.started) return true;
+      return await Promise.race([
+        started.then(() => true),
+        new Promise<boolean>((resolve) => setTimeout(() => resolve(sequencer.started), 10_000)),
+      ]);
+    },
+    probes: {
+      postgres: async () => (await sql`SELECT 1 AS one`).length === 1,
+      kafka: () => consumer.ready(),
+      stream: () => Promise.resolve(sequencer.started),
+    },
+    corsOrigins: config.corsOrigins,
+    log: log.child({ part: "http" }),
+  });
+
+  const server = Deno.serve({
+    hostname: config.host,
+    port: config.port,
+    onListen: () => {},
+    onError: (error) => {
+      log.error("unhandled request error", { error: String(error) });
+      return new Response(JSON.stringify({ error: "internal error" }), {
+        status: 500,
+        headers: { "content-type": "application/json" },
+      });
+    },
+  }, app);
+  const address = server.addr as Deno.NetAddr;
+  const url = `http://${address.hostname}:${address.port}`;
+  log.info("api listening", {
+    url,
+    instanceId: config.instanceId,
+    groupId,
+    topic: config.processedTopic,
+    database: redact(config.databaseUrl),
+  });
+
+  const summary = setInterval(() => {
+    log.info("api summary", {
+      ...hub.stats(),
+      ...sequencer.stats(),
+      kafka: consumer.stats(),
+    });
+  }, SUMMARY_INTERVAL_MS);
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    stopping ??= (async () => {
+      clearInterval(summary);
+      clearInterval(poll);
+      hub.close();
+      const shutdown = server.shutdown();
+      await Promise.race([
+        shutdown,
+        new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs)),
+      ]);
+      await sequencer.stop();
+      await consumerStarted;
+      await consumer.stop();
+      await started.catch(() => {});
+      await sql.end({ timeout: 5 });
+      log.info("api stopped");
+    })();
+
+  return { url, hub, sequencer, finished: server.finished, stop };
+}
