@@ -1,0 +1,318 @@
+/**
+ * One pipeline pass over a batch of work items, every step batched: validate → drop repeats
+ * (in the batch, then one Redis MGET) → tag cache → one sentiment call for the misses → one
+ * INSERT for all → one produce request (processed comments and dead letters) → one Redis
+ * pipeline marking the ids → report which items are finished and which wait for a retry.
+ *
+ * The order is what makes a crash at any point safe: a comment is marked in Redis only after
+ * it is stored and published, and the caller commits its offset only after that, so a replay
+ * finds it in PostgreSQL (ON CONFLICT) and publishes it again rather than losing or doubling it.
+ *
+ * @module
+ */
+import {
+  checkRawComment,
+  type DeadLetterReason,
+  type ProcessedComment,
+  type rawCommentSchema,
+  SCHEMA_VERSION,
+} from "@sentiment/proto/messages";
+import type { Logger } from "@sentiment/proto/log";
+import { type DedupStore, splitRepeats } from "./dedup.ts";
+import { deadLetterOf } from "./dead_letter.ts";
+import type { InfraGuard } from "./infra_guard.ts";
+import type { DeadLetterMessage, Publisher } from "./publisher.ts";
+import { retryDecision } from "./retry_scheduler.ts";
+import {
+  INVALID_ARGUMENT,
+  SentimentCallError,
+  type SentimentGateway,
+  type SentimentOutcome,
+} from "./sentiment_client.ts";
+import type { Stats } from "./stats.ts";
+import type { CommentStore, NewComment, StoredComment } from "./store.ts";
+import type { TagCache } from "./tag_cache.ts";
+import { textHash } from "./text_hash.ts";
+import type { WorkItem } from "./work_item.ts";
+
+/** Everything a pass talks to; fakes in unit tests, the real clients in the service. */
+export interface PipelineDeps {
+  consumerId: string;
+  schema: ReturnType<typeof rawCommentSchema>;
+  dedup: DedupStore;
+  cache: TagCache;
+  sentiment: SentimentGateway;
+  store: CommentStore;
+  publisher: Publisher;
+  guard: InfraGuard;
+  retryDelaysMs: readonly number[];
+  stats: Stats;
+  logger: Logger;
+  /** Most items per sentiment call. */
+  maxSentimentBatch?: number;
+}
+
+/** How a pass left its items. */
+export interface PassResult {
+  /** Work finished: stored and published, dead-lettered, or discarded as a duplicate. */
+  finished: WorkItem[];
+  /** Waiting for another sentiment attempt after `delayMs`. */
+  retry: { item: WorkItem; delayMs: number }[];
+}
+
+/** Runs passes; stateless between passes except for the shared cache and counters. */
+export class Pipeline {
+  constructor(readonly deps: PipelineDeps) {}
+
+  /**
+   * Processes `items` (fresh ones and retries alike). Throws AbandonedError when `signal`
+   * aborts while a step waits for its infrastructure; the items are then not finished.
+   */
+  async run(items: readonly WorkItem[], signal: AbortSignal): Promise<PassResult> {
+    const { deps } = this;
+    const { stats, logger, guard } = deps;
+    const finished: WorkItem[] = [];
+    const retry: PassResult["retry"] = [];
+    const deadLetters: DeadLetterMessage[] = [];
+    const deadLetter = (
+      item: WorkItem,
+      reason: DeadLetterReason,
+      detail: string,
+      attempts: number,
+      commentId: string | null,
+    ) => {
+      deadLetters.push({
+        letter: deadLetterOf(item, reason, detail, attempts, deps.consumerId, commentId),
+        key: item.key,
+      });
+      finished.push(item);
+    };
+
+    // 1. Validate what has not been validated yet (retries already were).
+    const valid: WorkItem[] = [];
+    for (const item of items) {
+      if (item.comment === null) {
+        const check = checkRawComment(item.value, deps.schema);
+        if (!check.ok) {
+          stats.invalid++;
+          if (logger.debugEnabled) {
+            logger.debug("Invalid comment", {
+              commentId: check.commentId,
+              reason: check.reason,
+              partition: item.partition,
+              offset: item.offset,
+            });
+          }
+          deadLetter(item, check.reason, check.detail, 0, check.commentId);
+          continue;
+        }
+        item.comment = check.comment;
+        item.textHash = textHash(check.comment.text);
+      }
+      if (logger.debugEnabled) {
+        logger.debug(`Processing comment ${item.comment.commentId}`, {
+          commentId: item.comment.commentId,
+          partition: item.partition,
+          offset: item.offset,
+          attempt: item.failures + 1,
+        });
+      }
+      valid.push(item);
+    }
+
+    // 2. Duplicates: repeats inside the pass, then ids Redis remembers as processed.
+    const { first, repeats } = splitRepeats(valid, (item) => item.comment!.commentId);
+    let duplicates = repeats.length;
+    for (const item of repeats) this.#discardDuplicate(item, "repeated in batch", finished);
+    const seen = first.length === 0 ? [] : await guard.run(
+      "redis",
+      () => deps.dedup.seen(first.map((item) => item.comment!.commentId)),
+      signal,
+    );
+    const fresh: WorkItem[] = [];
+    first.forEach((item, index) => {
+      if (seen[index]) {
+        duplicates++;
+        this.#discardDuplicate(item, "already processed (redis)", finished);
+      } else fresh.push(item);
+    });
+
+    // 3. Cache, then one sentiment call per chunk of misses.
+    const misses: WorkItem[] = [];
+    for (const item of fresh) {
+      const tag = deps.cache.get(item.textHash);
+      if (tag === undefined) {
+        stats.cacheMisses++;
+        misses.push(item);
+      } else {
+        stats.cacheHits++;
+        item.tag = tag;
+      }
+    }
+    let retryAttempts = 0;
+    const max = deps.maxSentimentBatch ?? 5000;
+    for (let start = 0; start < misses.length; start += max) {
+      const chunk = misses.slice(start, start + max);
+      const outcomes = await this.#analyze(chunk);
+      chunk.forEach((item, index) => {
+        const outcome = outcomes[index];
+        if (outcome.ok) {
+          item.tag = outcome.tag;
+          deps.cache.set(item.textHash, outcome.tag);
+          return;
+        }
+        if (outcome.code === INVALID_ARGUMENT) {
+          deadLetter(
+            item,
+            "sentiment_invalid_argument",
+            outcome.message,
+            item.failures + 1,
+            item.comment!.commentId,
+          );
+          return;
+        }
+        item.failures++;
+        item.lastError = `code ${outcome.code}: ${outcome.message}`;
+        stats.sentimentItemFailures++;
+        const decision = retryDecision(item.failures, deps.retryDelaysMs);
+        if (decision.action === "retry") {
+          retryAttempts++;
+          retry.push({ item, delayMs: decision.delayMs });
+        } else {
+          deadLetter(
+            item,
+            "sentiment_retries_exhausted",
+            `${decision.attempts} attempts failed; last: ${item.lastError}`,
+            decision.attempts,
+            item.comment!.commentId,
+          );
+        }
+      });
+    }
+    stats.retries += retryAttempts;
+
+    // 4. Store every tagged item in one statement.
+    const tagged = fresh.filter((item) => item.tag !== null);
+    const rows: NewComment[] = tagged.map((item) => ({
+      commentId: item.comment!.commentId,
+      text: item.comment!.text,
+      textHash: item.textHash,
+      tag: item.tag!,
+      source: item.comment!.source,
+      createdAt: item.comment!.createdAt,
+      consumerId: deps.consumerId,
+      retryCount: item.failures,
+    }));
+    const stored = rows.length === 0
+      ? []
+      : await guard.run("postgresql", () => deps.store.store(rows), signal);
+    const byId = new Map<string, StoredComment>();
+    for (const row of stored) byId.set(row.commentId, row);
+    const processed: ProcessedComment[] = [];
+    for (const item of tagged) {
+      const row = byId.get(item.comment!.commentId);
+      if (!row) {
+        // Cannot happen while PostgreSQL keeps its promise; keep the offset unfinished.
+        throw new Error(`comment ${item.comment!.commentId} neither inserted nor found`);
+      }
+      if (row.inserted) {
+        stats.processed++;
+        if (logger.debugEnabled) {
+          logger.debug("Saved to database", {
+            commentId: row.commentId,
+            seq: row.seq,
+            tag: row.tag,
+            retryCount: row.retryCount,
+          });
+        }
+      } else {
+        stats.alreadyStored++;
+        duplicates++;
+        if (logger.debugEnabled) {
+          logger.debug("Already stored; publishing again", {
+            commentId: row.commentId,
+            seq: row.seq,
+          });
+        }
+      }
+      processed.push(processedOf(row));
+      finished.push(item);
+    }
+    stats.duplicates += duplicates;
+    stats.deadLettered += deadLetters.length;
+
+    // 5. Counters, and the produce request, then mark Redis.
+    await Promise.all([
+      guard.run("postgresql", () =>
+        deps.store.addCounters({
+          duplicatesDiscarded: duplicates,
+          deadLettered: deadLetters.length,
+          retryAttempts,
+        }), signal),
+      guard.run("kafka", () => deps.publisher.publish(processed, deadLetters), signal),
+    ]);
+    stats.published += processed.length;
+    if (processed.length > 0) {
+      await guard.run(
+        "redis",
+        () => deps.dedup.mark(processed.map((comment) => comment.commentId)),
+        signal,
+      );
+    }
+    return { finished, retry };
+  }
+
+  /** One sentiment call; a failed call is a failed attempt for each of its items. */
+  async #analyze(items: WorkItem[]): Promise<SentimentOutcome[]> {
+    const { deps } = this;
+    deps.stats.sentimentCalls++;
+    deps.stats.sentimentItems += items.length;
+    try {
+      const outcomes = await deps.sentiment.analyze(items.map((item) => ({
+        commentId: item.comment!.commentId,
+        text: item.comment!.text,
+        textHash: item.textHash,
+      })));
+      deps.guard.reportUp("sentiment");
+      return outcomes;
+    } catch (error) {
+      deps.stats.sentimentCallFailures++;
+      const code = error instanceof SentimentCallError ? error.code : 2;
+      const message = error instanceof Error ? error.message : String(error);
+      // INVALID_ARGUMENT on the whole call would mean our request is malformed, not the item:
+      // count it as an ordinary failed attempt so it is retried and then dead-lettered.
+      const retryable = code === INVALID_ARGUMENT ? 2 : code;
+      deps.guard.reportDown("sentiment", error);
+      return items.map(() => ({ ok: false, code: retryable, message: `call failed: ${message}` }));
+    }
+  }
+
+  #discardDuplicate(item: WorkItem, why: string, finished: WorkItem[]): void {
+    if (this.deps.logger.debugEnabled) {
+      this.deps.logger.debug("Duplicate discarded", {
+        commentId: item.comment!.commentId,
+        why,
+        partition: item.partition,
+        offset: item.offset,
+      });
+    }
+    finished.push(item);
+  }
+}
+
+/** The processed-comments message of a stored row: what PostgreSQL holds, with its seq. */
+export function processedOf(row: StoredComment): ProcessedComment {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    commentId: row.commentId,
+    text: row.text,
+    source: row.source,
+    createdAt: row.createdAt,
+    textHash: row.textHash,
+    tag: row.tag,
+    processedAt: row.processedAt,
+    consumerId: row.consumerId,
+    retryCount: row.retryCount,
+    seq: row.seq,
+  };
+}
