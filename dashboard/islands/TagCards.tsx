@@ -1,0 +1,27 @@
+import { TAGS } from "@sentiment/proto/messages";
+import { getApp } from "../lib/app.ts";
+import { tagCountsQuery } from "../lib/queries.ts";
+import { useLiveQuery } from "../lib/use_live_query.ts";
+import { formatCount, formatShare, TAG_META } from "../components/format.ts";
+
+/** One card per sentiment tag with its count among the stored comments. */
+export default function TagCards() {
+  const app = getApp();
+  const { data } = useLiveQuery(() => app && tagCountsQuery(app.collection), [app]);
+  const counts = new Map(data.map((row) => [row.tag, row.count]));
+  const total = data.reduce((sum, row) => sum + row.count, 0);
+  return (
+    <ul class="tag-cards">
+      {TAGS.map((tag) => {
+        const count = counts.get(tag) ?? 0;
+        return (
+          <li key={tag} class={`tag-card ${TAG_META[tag].className}`} data-tag={tag}>
+            <span class="tag-card-label">{TAG_META[tag].label}</span>
+            <span class="tag-card-count" data-count={count}>{formatCount(count)}</span>
+            <span class="tag-card-share">{formatShare(count, total)}</span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}

@@ -1,0 +1,96 @@
+/**
+ * The browser side of the dashboard, created once per page: the comments collection, the
+ * stream (in the leading tab), the first-visit backfill and the statistics poller. On the
+ * server there is no browser storage and {@link getApp} returns null, so islands render their
+ * empty state.
+ *
+ * @module
+ */
+import {
+  type CommentsCollection,
+  CommentStore,
+  createCommentsCollection,
+  DEFAULT_MAX_COMMENTS,
+  DEFAULT_STORAGE_KEY,
+} from "./comments.ts";
+import { backfill } from "./backfill.ts";
+import { electLeader } from "./leader.ts";
+import { StatisticsPoller } from "./statistics.ts";
+import { initialStatus, StatusStore } from "./status.ts";
+import { LiveStream } from "./stream.ts";
+
+/** What islands read from. */
+export interface DashboardApp {
+  collection: CommentsCollection;
+  store: CommentStore;
+  status: StatusStore;
+  statistics: StatisticsPoller;
+}
+
+let app: DashboardApp | null = null;
+let started = false;
+
+/** The page's app, or null outside a browser. */
+export function getApp(): DashboardApp | null {
+  if (typeof document === "undefined" || typeof localStorage === "undefined") return null;
+  app ??= createApp();
+  return app;
+}
+
+function createApp(): DashboardApp {
+  const configured = Number(document.body.dataset.maxComments);
+  const limit = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_COMMENTS;
+  discardUnreadableSnapshot(DEFAULT_STORAGE_KEY);
+  const collection = createCommentsCollection();
+  const status = new StatusStore(initialStatus(limit));
+  const store = new CommentStore(collection, limit, (newLimit) => {
+    status.update({
+      limit: newLimit,
+      problem: `browser storage is full: keeping the newest ${newLimit} comments`,
+    });
+  });
+  return { collection, store, status, statistics: new StatisticsPoller(localStorage) };
+}
+
+/** A snapshot the collection cannot read would stop it from starting at all. */
+function discardUnreadableSnapshot(key: string): void {
+  try {
+    const value = JSON.parse(localStorage.getItem(key) ?? "{}");
+    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error();
+  } catch {
+    console.warn(`discarding the unreadable comments snapshot in localStorage "${key}"`);
+    localStorage.removeItem(key);
+  }
+}
+
+/** Starts syncing: restores persisted comments, then streams (or follows the tab that does). */
+export async function startApp(): Promise<void> {
+  const current = getApp();
+  if (!current || started) return;
+  started = true;
+  const { collection, store, status, statistics } = current;
+  await collection.preload();
+  statistics.start();
+  electLeader(status, () => {
+    let needsBackfill = collection.size === 0;
+    let backfilling = false;
+    const stream = new LiveStream({
+      store,
+      status,
+      // Stream first, then backfill: the page loaded after the stream opened overlaps it
+      // (repeats are dropped by commentId) instead of leaving a gap.
+      onOpen: () => {
+        void statistics.poll();
+        if (!needsBackfill || backfilling) return;
+        backfilling = true;
+        void backfill({ store, status }).then((ok) => {
+          backfilling = false;
+          if (ok) needsBackfill = false;
+        });
+      },
+    });
+    addEventListener("online", () => stream.reconnectNow());
+    addEventListener("offline", () => stream.markOffline());
+    stream.start();
+  });
+}

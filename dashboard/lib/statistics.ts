@@ -1,0 +1,71 @@
+/**
+ * All-time totals from `/api/statistics`, polled, with the last good answer kept in
+ * localStorage so that an offline page still shows it (with its date).
+ *
+ * @module
+ */
+import { type Statistics, StatisticsSchema } from "@sentiment/proto/api";
+import type { StorageApi } from "@tanstack/db";
+import { Observable } from "./status.ts";
+
+/** The server's totals, when they were fetched, and whether the last poll failed. */
+export interface ServerTotals {
+  stats: Statistics | null;
+  fetchedAt: number | null;
+  stale: boolean;
+}
+
+const STORAGE_KEY = "sentiment-dashboard/statistics/v1";
+
+/** Polls the statistics endpoint into an observable. */
+export class StatisticsPoller extends Observable<ServerTotals> {
+  #timer: ReturnType<typeof setInterval> | undefined;
+
+  constructor(
+    private readonly storage: StorageApi | null,
+    private readonly url = "/api/statistics",
+    private readonly intervalMs = 5_000,
+  ) {
+    super(StatisticsPoller.#restore(storage));
+  }
+
+  static #restore(storage: StorageApi | null): ServerTotals {
+    try {
+      const saved = JSON.parse(storage?.getItem(STORAGE_KEY) ?? "null");
+      const stats = StatisticsSchema.safeParse(saved?.stats);
+      if (stats.success) {
+        return { stats: stats.data, fetchedAt: saved.fetchedAt ?? null, stale: true };
+      }
+    } catch {
+      // A corrupt saved copy is just not shown.
+    }
+    return { stats: null, fetchedAt: null, stale: true };
+  }
+
+  start(): void {
+    void this.poll();
+    this.#timer ??= setInterval(() => void this.poll(), this.intervalMs);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  async poll(): Promise<void> {
+    try {
+      const response = await fetch(this.url, { headers: { accept: "application/json" } });
+      if (!response.ok) throw new Error(`status ${response.status}`);
+      const stats = StatisticsSchema.parse(await response.json());
+      const value = { stats, fetchedAt: Date.now(), stale: false };
+      this.set(value);
+      try {
+        this.storage?.setItem(STORAGE_KEY, JSON.stringify(value));
+      } catch {
+        // Storage full: the comments matter more than this copy.
+      }
+    } catch {
+      if (!this.get().stale) this.set({ ...this.get(), stale: true });
+    }
+  }
+}

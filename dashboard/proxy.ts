@@ -1,0 +1,78 @@
+/**
+ * Same-origin access to the api: `/api/*` is forwarded to API_URL so the browser needs no
+ * CORS, and the api token (if any) never reaches the browser.
+ *
+ * @module
+ */
+import type { Logger } from "@sentiment/proto/log";
+
+/** Options of {@link createApiProxy}. */
+export interface ApiProxyOptions {
+  apiUrl: string;
+  apiToken: string | null;
+  logger: Logger;
+  /** Limit for ordinary requests; the event stream has none. */
+  timeoutMs?: number;
+}
+
+const FORWARDED_REQUEST_HEADERS = ["accept", "last-event-id", "if-none-match", "cache-control"];
+const FORWARDED_RESPONSE_HEADERS = ["content-type", "etag", "last-modified", "retry-after"];
+
+/** Builds the proxy handler for `/api/*` requests. */
+export function createApiProxy(options: ApiProxyOptions): (request: Request) => Promise<Response> {
+  const { apiUrl, apiToken, logger, timeoutMs = 10_000 } = options;
+  return async (request) => {
+    if (request.method !== "GET" && request.method !== "HEAD") {
+      return json(405, { error: `${request.method} is not allowed here` }, { allow: "GET, HEAD" });
+    }
+    const url = new URL(request.url);
+    const target = `${apiUrl}${url.pathname}${url.search}`;
+    const headers = new Headers();
+    for (const name of FORWARDED_REQUEST_HEADERS) {
+      const value = request.headers.get(name);
+      if (value !== null) headers.set(name, value);
+    }
+    if (apiToken) headers.set("authorization", `Bearer ${apiToken}`);
+    const isStream = url.pathname === "/api/stream" ||
+      (request.headers.get("accept") ?? "").includes("text/event-stream");
+    // A stream ends with the browser: Deno cancels the body we pass on, which closes the
+    // upstream connection. Ordinary requests get a time limit.
+    const signal = isStream ? undefined : AbortSignal.timeout(timeoutMs);
+    let upstream: Response;
+    try {
+      upstream = await fetch(target, {
+        method: request.method,
+        headers,
+        signal,
+        redirect: "manual",
+      });
+    } catch (error) {
+      const timedOut = (error as Error).name === "TimeoutError";
+      logger.debug("api request failed", { path: url.pathname, error: error as Error });
+      return json(timedOut ? 504 : 502, {
+        error: timedOut ? "the api did not answer in time" : "the api is unreachable",
+      });
+    }
+    const responseHeaders = new Headers();
+    for (const name of FORWARDED_RESPONSE_HEADERS) {
+      const value = upstream.headers.get(name);
+      if (value !== null) responseHeaders.set(name, value);
+    }
+    const contentType = upstream.headers.get("content-type") ?? "";
+    if (contentType.startsWith("text/event-stream")) {
+      // no-transform keeps Deno.serve from compressing (and so buffering) the stream.
+      responseHeaders.set("cache-control", "no-cache, no-transform");
+      responseHeaders.set("x-accel-buffering", "no");
+    } else {
+      responseHeaders.set("cache-control", upstream.headers.get("cache-control") ?? "no-store");
+    }
+    return new Response(upstream.body, { status: upstream.status, headers: responseHeaders });
+  };
+}
+
+function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+  });
+}
