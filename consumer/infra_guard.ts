@@ -83,6 +83,14 @@ export class InfraGuard {
     if (known) {
       known.error = message;
       known.failures++;
+      if (known.failures % 20 === 0) {
+        this.logger.warn(`${dependency} is still unavailable`, {
+          dependency,
+          error: message,
+          failedTries: known.failures,
+          downForMs: Date.now() - known.since,
+        });
+      }
       return;
     }
     this.#down.set(dependency, { since: Date.now(), error: message, failures: 1 });

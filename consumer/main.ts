@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { Kafka } from "kafkajs";
+import { Kafka, Partitioners } from "kafkajs";
 import postgres from "postgres";
 import { Redis } from "ioredis";
 import { loadConfigOrExit, redact } from "@sentiment/proto/config";
@@ -57,6 +57,7 @@ const producer = kafka.producer({
   idempotent: true,
   maxInFlightRequests: 1,
   allowAutoTopicCreation: false,
+  createPartitioner: Partitioners.DefaultPartitioner,
 });
 const sentiment = new GrpcSentimentGateway(
   config.sentimentAddress,

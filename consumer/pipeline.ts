@@ -14,6 +14,7 @@ import {
   checkRawComment,
   type DeadLetterReason,
   type ProcessedComment,
+  type RawComment,
   type rawCommentSchema,
   SCHEMA_VERSION,
 } from "@sentiment/proto/messages";
@@ -104,6 +105,12 @@ export class Pipeline {
             });
           }
           deadLetter(item, check.reason, check.detail, 0, check.commentId);
+          continue;
+        }
+        const problem = unstorable(check.comment);
+        if (problem !== null) {
+          stats.invalid++;
+          deadLetter(item, "invalid_schema", problem, 0, check.comment.commentId);
           continue;
         }
         item.comment = check.comment;
@@ -298,6 +305,19 @@ export class Pipeline {
     }
     finished.push(item);
   }
+}
+
+/**
+ * Why PostgreSQL would refuse a comment the schema accepts, or null. Such a comment must be
+ * dead-lettered up front: a refused INSERT would otherwise be retried forever and stall its
+ * partition.
+ */
+export function unstorable(comment: RawComment): string | null {
+  if (comment.text.includes("\u0000")) return "text contains a NUL character (U+0000)";
+  if (!comment.text.isWellFormed()) return "text contains an unpaired UTF-16 surrogate";
+  const year = new Date(comment.createdAt).getUTCFullYear();
+  if (!(year >= 1 && year <= 9999)) return `createdAt ${comment.createdAt} is out of range`;
+  return null;
 }
 
 /** The processed-comments message of a stored row: what PostgreSQL holds, with its seq. */

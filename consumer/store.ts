@@ -70,7 +70,7 @@ export class PostgresCommentStore implements CommentStore {
 
   async store(comments: readonly NewComment[]): Promise<StoredComment[]> {
     if (comments.length === 0) return [];
-    const input = JSON.stringify(comments.map((comment) => ({
+    const input = this.sql.json(comments.map((comment) => ({
       comment_id: comment.commentId,
       text: comment.text,
       text_hash: comment.textHash,
@@ -112,7 +112,7 @@ export class PostgresCommentStore implements CommentStore {
                processed_at, consumer_id, retry_count
         FROM comments
         WHERE comment_id IN (
-          SELECT value::uuid FROM jsonb_array_elements_text(${JSON.stringify(missing)}::jsonb))`;
+          SELECT value::uuid FROM jsonb_array_elements_text(${this.sql.json(missing)}::jsonb))`;
       stored.push(...late.map(storedOf));
     }
     return stored;

@@ -1,0 +1,431 @@
+/**
+ * Test support for the consumer's integration tests: the real sentiment service as a process,
+ * a recording gRPC proxy in front of it (so tests know exactly which items sentiment saw and
+ * which of them it failed on purpose), comment generation, publishing with kafkajs, and reading
+ * topics back. Not a test file itself.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
+import {
+  type AnalyzeSentimentBatchRequest,
+  type AnalyzeSentimentBatchResponse,
+  type AnalyzeSentimentRequest,
+  type AnalyzeSentimentResponse,
+  createSentimentClient,
+  sentimentServiceDefinition,
+} from "@sentiment/proto/grpc";
+import { type RawComment, SCHEMA_VERSION, SOURCES, type Tag } from "@sentiment/proto/messages";
+import { freePort, PROJECT_ROOT, type ServiceProcess, testKafka } from "@sentiment/infra/testkit";
+
+/** A running sentiment service process on a free port. */
+export interface SentimentProcess {
+  address: string;
+  lines: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the real sentiment service (`sentiment/main.ts` with its own permission set, widened
+ * to any loopback port because tests cannot use its fixed default port 50051).
+ */
+export async function startSentiment(env: Record<string, string> = {}): Promise<SentimentProcess> {
+  const port = await freePort();
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "-P=sentiment",
+      "--allow-net=127.0.0.1",
+      // Its own set may lag behind the variables it reads while it is being developed.
+      "--allow-env",
+      join(PROJECT_ROOT, "sentiment", "main.ts"),
+    ],
+    cwd: PROJECT_ROOT,
+    env: { SENTIMENT_HOST: "127.0.0.1", SENTIMENT_PORT: String(port), NO_COLOR: "1", ...env },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const lines: string[] = [];
+  let listening: () => void = () => {};
+  const ready = new Promise<void>((resolve) => listening = resolve);
+  const pump = async (stream: ReadableStream<Uint8Array>) => {
+    let pending = "";
+    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+      pending += text;
+      const parts = pending.split("\n");
+      pending = parts.pop() ?? "";
+      for (const line of parts) {
+        lines.push(line);
+        if (line.includes("listening")) listening();
+      }
+    }
+  };
+  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
+  const exited = child.status.then(async (status) => {
+    await pumps.catch(() => {});
+    return status;
+  });
+  const outcome = await Promise.race([
+    ready.then(() => "ready"),
+    exited.then(() => "exited"),
+    new Promise((resolve) => setTimeout(() => resolve("timeout"), 30_000)),
+  ]);
+  const stop = async () => {
+    try {
+      child.kill("SIGTERM");
+    } catch {
+      // Already gone.
+    }
+    const timer = setTimeout(() => {
+      try {
+        child.kill("SIGKILL");
+      } catch {
+        // Already gone.
+      }
+    }, 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  if (outcome !== "ready") {
+    await stop();
+    throw new Error(`sentiment did not start (${outcome}):\n${lines.slice(-20).join("\n")}`);
+  }
+  return { address: `127.0.0.1:${port}`, lines, stop };
+}
+
+/** One item outcome the proxy saw. */
+export interface SeenItem {
+  commentId: string;
+  textHash: string;
+  text: string;
+  at: number;
+  tag?: Tag;
+  errorCode?: number;
+}
+
+/**
+ * A gRPC server that forwards every call to the real sentiment service and records each item's
+ * outcome, so a test can compare what the consumer stored with what sentiment said.
+ */
+export class RecordingProxy {
+  calls = 0;
+  items: SeenItem[] = [];
+  address = "";
+  #server = new grpc.Server();
+  #upstream: ReturnType<typeof createSentimentClient>;
+
+  constructor(upstreamAddress: string) {
+    this.#upstream = createSentimentClient(upstreamAddress);
+  }
+
+  async start(): Promise<void> {
+    this.#server.addService(sentimentServiceDefinition(), {
+      AnalyzeSentiment: (
+        call: grpc.ServerUnaryCall<AnalyzeSentimentRequest, AnalyzeSentimentResponse>,
+        callback: grpc.sendUnaryData<AnalyzeSentimentResponse>,
+      ) => this.#upstream.AnalyzeSentiment(call.request, {}, callback),
+      AnalyzeSentimentBatch: (
+        call: grpc.ServerUnaryCall<AnalyzeSentimentBatchRequest, AnalyzeSentimentBatchResponse>,
+        callback: grpc.sendUnaryData<AnalyzeSentimentBatchResponse>,
+      ) => {
+        this.calls++;
+        const request = call.request;
+        this.#upstream.AnalyzeSentimentBatch(
+          request,
+          { deadline: Date.now() + 30_000 },
+          (error, response) => {
+            const at = Date.now();
+            request.items.forEach((item, index) => {
+              const result = response?.results[index];
+              this.items.push({
+                commentId: item.commentId,
+                textHash: item.textHash,
+                text: item.text,
+                at,
+                tag: result?.outcome === "result" ? result.result.tag : undefined,
+                errorCode: error
+                  ? (error.code ?? 2)
+                  : result?.outcome === "error"
+                  ? result.error.code
+                  : undefined,
+              });
+            });
+            callback(error, response);
+          },
+        );
+      },
+    });
+    const port = await new Promise<number>((resolve, reject) =>
+      this.#server.bindAsync(
+        "127.0.0.1:0",
+        grpc.ServerCredentials.createInsecure(),
+        (error, bound) => error ? reject(error) : resolve(bound),
+      )
+    );
+    this.address = `127.0.0.1:${port}`;
+  }
+
+  /** Per comment id: failed attempts seen, and the tag when one was given. */
+  byComment(): Map<string, { failures: number; tags: Tag[]; errorCodes: number[]; at: number[] }> {
+    const map = new Map<
+      string,
+      { failures: number; tags: Tag[]; errorCodes: number[]; at: number[] }
+    >();
+    for (const item of this.items) {
+      let entry = map.get(item.commentId);
+      if (!entry) {
+        map.set(item.commentId, entry = { failures: 0, tags: [], errorCodes: [], at: [] });
+      }
+      entry.at.push(item.at);
+      if (item.tag) entry.tags.push(item.tag);
+      if (item.errorCode !== undefined) {
+        entry.failures++;
+        entry.errorCodes.push(item.errorCode);
+      }
+    }
+    return map;
+  }
+
+  /** The tag sentiment gave per text hash (it is deterministic, so one per hash). */
+  tagsByHash(): Map<string, Set<Tag>> {
+    const map = new Map<string, Set<Tag>>();
+    for (const item of this.items) {
+      if (!item.tag) continue;
+      let tags = map.get(item.textHash);
+      if (!tags) map.set(item.textHash, tags = new Set());
+      tags.add(item.tag);
+    }
+    return map;
+  }
+
+  async stop(): Promise<void> {
+    this.#upstream.close();
+    await new Promise<void>((resolve) => this.#server.tryShutdown(() => resolve()));
+  }
+}
+
+/** A small seeded PRNG so generated data is reproducible. */
+export function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const OPENERS = ["I", "We", "Honestly I", "My family", "Everyone here", "My friend"];
+const VERBS = ["love", "hate", "like", "enjoyed", "can't stand", "am unsure about", "tried"];
+const OBJECTS = [
+  "the new update",
+  "this product",
+  "the customer service",
+  "the delivery",
+  "your app",
+  "the price",
+  "the parking lot",
+  "the opening hours",
+];
+const ENDINGS = ["!", ".", " :)", " :(", " so much", " at all", ", not good", ", really great"];
+
+/** A text from a small grammar: about 2 700 distinct texts, so some repeat (cache hits). */
+export function commentText(random: () => number): string {
+  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
+  return `${pick(OPENERS)} ${pick(VERBS)} ${pick(OBJECTS)}${pick(ENDINGS)}`;
+}
+
+/** A valid raw comment. */
+export function rawComment(random: () => number, text = commentText(random)): RawComment {
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    commentId: crypto.randomUUID(),
+    text,
+    source: SOURCES[Math.floor(random() * SOURCES.length)],
+    createdAt: new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 1e9)).toISOString(),
+  };
+}
+
+/**
+ * `count` messages of which `duplicateRatio` repeat an earlier comment (same id and content),
+ * in publishing order.
+ */
+export function commentsWithDuplicates(
+  count: number,
+  duplicateRatio: number,
+  seed = 1,
+): { messages: RawComment[]; distinct: Map<string, RawComment> } {
+  const random = seeded(seed);
+  const messages: RawComment[] = [];
+  const distinct = new Map<string, RawComment>();
+  for (let i = 0; i < count; i++) {
+    if (messages.length > 0 && random() < duplicateRatio) {
+      messages.push(messages[Math.floor(random() * messages.length)]);
+    } else {
+      const comment = rawComment(random);
+      distinct.set(comment.commentId, comment);
+      messages.push(comment);
+    }
+  }
+  return { messages, distinct };
+}
+
+/** A message to publish as is: value bytes (or null) and key. */
+export interface RawMessage {
+  key: string | Uint8Array | null;
+  value: string | Uint8Array | null;
+}
+
+/** Publishes comments keyed by commentId, like the producer does. */
+export function asMessages(comments: readonly RawComment[]): RawMessage[] {
+  return comments.map((comment) => ({ key: comment.commentId, value: JSON.stringify(comment) }));
+}
+
+/** Publishes messages with an idempotent kafkajs producer, in chunks. */
+export async function publish(topic: string, messages: readonly RawMessage[]): Promise<void> {
+  const producer = testKafka("consumer-test-publisher").producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    for (let start = 0; start < messages.length; start += 2000) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: messages.slice(start, start + 2000).map(({ key, value }) => ({
+          key: typeof key === "string" || key === null ? key : toBuffer(key),
+          value: typeof value === "string" || value === null ? value : toBuffer(value),
+        })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+function toBuffer(bytes: Uint8Array) {
+  // kafkajs wants Buffers for binary values.
+  return Buffer.from(bytes);
+}
+
+/** A message read back from a topic. */
+export interface ReadMessage {
+  key: string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  partition: number;
+  offset: string;
+}
+
+/**
+ * Collects a topic's messages from the beginning (with a fresh group) until `done` says so
+ * or `timeoutMs` passes; returns what was collected either way.
+ */
+export async function readTopic(
+  topic: string,
+  done: (messages: ReadMessage[]) => boolean,
+  timeoutMs = 60_000,
+): Promise<ReadMessage[]> {
+  const consumer = testKafka("consumer-test-reader").consumer({
+    groupId: `reader-${crypto.randomUUID()}`,
+  });
+  const messages: ReadMessage[] = [];
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  let finish: () => void = () => {};
+  const finished = new Promise<void>((resolve) => finish = resolve);
+  await consumer.run({
+    eachBatch: ({ batch }) => {
+      for (const message of batch.messages) {
+        const headers: Record<string, string> = {};
+        for (const [name, value] of Object.entries(message.headers ?? {})) {
+          headers[name] = String(value);
+        }
+        messages.push({
+          key: message.key?.toString() ?? null,
+          value: message.value,
+          headers,
+          partition: batch.partition,
+          offset: message.offset,
+        });
+      }
+      if (done(messages)) finish();
+      return Promise.resolve();
+    },
+  });
+  const timer = setTimeout(finish, timeoutMs);
+  await finished;
+  clearTimeout(timer);
+  await consumer.disconnect();
+  return messages;
+}
+
+/**
+ * Polls `check` like the testkit's `eventually`, but fails at once with the service's last log
+ * lines when one of `services` exits meanwhile.
+ */
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  services: readonly ServiceProcess[],
+  timeoutMs = 120_000,
+): Promise<T> {
+  let exited: ServiceProcess | undefined;
+  for (const service of services) service.status.then(() => exited ??= service);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (exited) {
+      throw new Error(
+        `service exited while waiting for ${what}:\n${exited.lines.slice(-30).join("\n")}`,
+      );
+    }
+    const value = await check().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  const last = services.flatMap((service) => service.lines.slice(-10));
+  throw new Error(`${what} not reached within ${timeoutMs} ms:\n${last.join("\n")}`);
+}
+
+/** The consumer's /healthz body. */
+export interface ConsumerHealth {
+  status: string;
+  ready: boolean;
+  paused: boolean;
+  inFlight: number;
+  waitingForRetry: number;
+  down: { dependency: string }[];
+  counters: Record<string, number>;
+}
+
+export async function health(port: number): Promise<ConsumerHealth> {
+  const response = await fetch(`http://127.0.0.1:${port}/healthz`);
+  return await response.json();
+}
+
+/** Environment for a consumer under test. */
+export function consumerEnv(options: {
+  topics: Record<string, string>;
+  databaseUrl: string;
+  redisUrl: string;
+  sentimentAddress: string;
+  healthPort: number;
+  extra?: Record<string, string>;
+}): Record<string, string> {
+  return {
+    ...options.topics,
+    DATABASE_URL: options.databaseUrl,
+    REDIS_URL: options.redisUrl,
+    SENTIMENT_ADDRESS: options.sentimentAddress,
+    CONSUMER_HEALTH_PORT: String(options.healthPort),
+    CONSUMER_GROUP: `test-consumer-${crypto.randomUUID().slice(0, 8)}`,
+    SUMMARY_INTERVAL_MS: "2000",
+    SHUTDOWN_TIMEOUT_MS: "5000",
+    ...options.extra,
+  };
+}
