@@ -27,7 +27,8 @@ const server = createSentimentServer({
 });
 
 let stopping = false;
-const const shutdown = async (signal: string) => {
+const summary = startSummary(analyzer, logger, config.summaryIntervalMs);
+const shutdown = async (signal: string) => {
   if (stopping) return;
   stopping = true;
   logger.info("Shutting down", { signal });
