@@ -6,7 +6,7 @@
  */
 import { h, render } from "preact";
 import { ISLANDS } from "./islands/mod.ts";
-import { startApp } from "./lib/app.ts";
+import { getApp, startApp } from "./lib/app.ts";
 
 for (const element of document.querySelectorAll<HTMLElement>("[data-island]")) {
   const component = ISLANDS[element.dataset.island ?? ""];
@@ -17,6 +17,11 @@ for (const element of document.querySelectorAll<HTMLElement>("[data-island]")) {
   // The server rendered the empty state; data lives in this browser, so render (not hydrate)
   // lets Preact correct every attribute and text that differs, reusing the existing nodes.
   render(h(component, JSON.parse(element.dataset.props ?? "{}")), element);
+}
+
+// `?debug` exposes the app to the console and to the render benchmark.
+if (new URLSearchParams(location.search).has("debug")) {
+  (globalThis as { dashboard?: unknown }).dashboard = getApp();
 }
 
 void startApp().catch((error) => console.error("the dashboard could not start", error));

@@ -43,11 +43,19 @@ function createApp(): DashboardApp {
   discardUnreadableSnapshot(DEFAULT_STORAGE_KEY);
   const collection = createCommentsCollection();
   const status = new StatusStore(initialStatus(limit));
-  const store = new CommentStore(collection, limit, (newLimit) => {
-    status.update({
-      limit: newLimit,
-      problem: `browser storage is full: keeping the newest ${newLimit} comments`,
-    });
+  const store = new CommentStore(collection, {
+    limit,
+    onQuota: (newLimit) => {
+      status.update({
+        limit: newLimit,
+        problem: `browser storage is full: keeping the newest ${newLimit} comments`,
+      });
+    },
+  });
+  // Batches wait briefly to be written together; a page going away writes them at once.
+  addEventListener("pagehide", () => store.persistNow());
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") store.persistNow();
   });
   return { collection, store, status, statistics: new StatisticsPoller(localStorage) };
 }

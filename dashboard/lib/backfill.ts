@@ -43,7 +43,7 @@ export async function backfill(options: BackfillOptions): Promise<boolean> {
       }
       const page = await response.json() as { items?: unknown; nextCursor?: unknown };
       const items = Array.isArray(page?.items) ? page.items : [];
-      const result = await store.ingest(items);
+      const result = store.ingest(items);
       loaded += items.length;
       const now = status.get();
       status.update({

@@ -4,8 +4,8 @@
  *
  * Everything that enters goes through {@link CommentStore.ingest}: each value is validated with
  * the proto schema (invalid ones are counted, never inserted), repeats of a commentId are
- * dropped, and the oldest rows beyond the bound are evicted in the same transaction, so the
- * localStorage snapshot is rewritten once per batch rather than once per comment.
+ * dropped, and the oldest rows beyond the bound are evicted in the same transaction. Batches
+ * are written to localStorage together, at most once per write window.
  *
  * @module
  */
@@ -17,6 +17,7 @@ import {
   type LocalStorageCollectionUtils,
   type StorageApi,
   type StorageEventApi,
+  type Transaction,
 } from "@tanstack/db";
 import {
   type ProcessedComment,
@@ -100,19 +101,49 @@ export interface IngestResult {
 /** Called when the browser refused the write and the bound was lowered to fit. */
 export type QuotaListener = (newLimit: number, error: unknown) => void;
 
-/** Validation, dedup and the bound around one comments collection. */
-export class CommentStore {
-  #limit: number;
-  #queue: Promise<unknown> = Promise.resolve();
-  #onQuota?: QuotaListener;
+/** Options of {@link CommentStore}. */
+export interface CommentStoreOptions {
+  /** Most recent comments kept (default 5 000). */
+  limit?: number;
+  /**
+   * How long applied batches wait to be written to storage together. The localStorage adapter
+   * rewrites the whole snapshot on every write, so one write per window instead of one per
+   * batch keeps the main thread free; a page being hidden or closed writes at once.
+   */
+  persistDelayMs?: number;
+  onQuota?: QuotaListener;
+}
 
-  constructor(
-    readonly collection: CommentsCollection,
-    limit: number = DEFAULT_MAX_COMMENTS,
-    onQuota?: QuotaListener,
-  ) {
+type Mutations = Parameters<LocalStorageCollectionUtils["acceptMutations"]>[0]["mutations"];
+
+interface PendingWrite {
+  tx: Transaction;
+  done: (error?: unknown) => void;
+}
+
+/**
+ * Validation, dedup and the bound around one comments collection.
+ *
+ * A batch is applied at once (live queries and components see it in the same task) as a
+ * TanStack DB transaction whose persistence waits for the next write window; the transaction
+ * completes when its rows are in localStorage. If the browser refuses the write (storage full),
+ * the transactions roll back, the bound is lowered and the batches are applied again.
+ */
+export class CommentStore {
+  readonly collection: CommentsCollection;
+  #limit: number;
+  #persistDelayMs: number;
+  #onQuota?: QuotaListener;
+  #pending: PendingWrite[] = [];
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(collection: CommentsCollection, options: CommentStoreOptions = {}) {
+    const { limit = DEFAULT_MAX_COMMENTS, persistDelayMs = 250, onQuota } = options;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit ${limit} must be >= 1`);
+    this.collection = collection;
     this.#limit = limit;
+    this.#persistDelayMs = persistDelayMs;
     this.#onQuota = onQuota;
   }
 
@@ -129,16 +160,11 @@ export class CommentStore {
   }
 
   /**
-   * Validates, dedups and stores a batch, evicting the oldest rows beyond the bound, as one
-   * transaction and one localStorage write. Calls are applied one after another.
+   * Validates, dedups and applies a batch, evicting the oldest rows beyond the bound, as one
+   * transaction. The result is known (and visible to live queries) when this returns; the
+   * write to storage follows within the persist window ({@link whenPersisted}).
    */
-  ingest(values: readonly unknown[]): Promise<IngestResult> {
-    const run = this.#queue.then(() => this.#ingest(values));
-    this.#queue = run.catch(() => undefined);
-    return run;
-  }
-
-  async #ingest(values: readonly unknown[]): Promise<IngestResult> {
+  ingest(values: readonly unknown[]): IngestResult {
     const result: IngestResult = { inserted: 0, duplicates: 0, invalid: 0, evicted: 0 };
     const fresh = new Map<string, ProcessedComment>();
     for (const value of values) {
@@ -152,37 +178,79 @@ export class CommentStore {
       if (fresh.has(id) || this.collection.has(id)) result.duplicates++;
       else fresh.set(id, check.comment);
     }
-    if (fresh.size === 0) return result;
-    try {
-      await this.#write(fresh, result);
-    } catch (error) {
-      if (!isQuotaError(error) || this.#limit <= MIN_LIMIT_AFTER_QUOTA) throw error;
-      // The browser's storage is full: keep fewer comments rather than stop storing new ones.
-      this.#limit = Math.max(
-        MIN_LIMIT_AFTER_QUOTA,
-        Math.floor(Math.min(this.#limit, this.collection.size + fresh.size) * 0.8),
-      );
-      this.#onQuota?.(this.#limit, error);
-      result.evicted = 0;
-      await this.#write(fresh, result);
-    }
+    if (fresh.size > 0) this.#apply(fresh, result);
     return result;
   }
 
-  async #write(fresh: Map<string, ProcessedComment>, result: IngestResult): Promise<void> {
+  /** Resolves when everything applied so far is in storage (or failed to be). */
+  async whenPersisted(): Promise<void> {
+    while (this.#pending.length > 0 || this.#timer !== undefined) {
+      this.persistNow();
+      await this.#writing;
+    }
+    await this.#writing;
+  }
+
+  /** Writes pending batches now (e.g. the page is being hidden or unloaded). */
+  persistNow(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#writing = this.#writing.then(() => this.#write());
+  }
+
+  #apply(fresh: Map<string, ProcessedComment>, result: IngestResult): void {
     const { keep, evict } = this.#plan(fresh);
     result.inserted = keep.length;
     result.evicted = evict.length + (fresh.size - keep.length);
     if (keep.length === 0 && evict.length === 0) return;
-    const collection = this.collection;
-    const tx = createTransaction({
-      mutationFn: ({ transaction }) => collection.utils.acceptMutations(transaction),
+    let done!: (error?: unknown) => void;
+    const written = new Promise<void>((resolve, reject) => {
+      done = (error) => error === undefined ? resolve() : reject(error);
     });
+    // The transaction stays open (its rows visible) until the write window stores them.
+    const tx = createTransaction({ mutationFn: () => written });
+    tx.isPersisted.promise.catch(() => undefined);
+    const collection = this.collection;
     tx.mutate(() => {
       if (keep.length > 0) collection.insert(keep);
       if (evict.length > 0) collection.delete(evict);
     });
-    await tx.isPersisted.promise;
+    this.#pending.push({ tx, done });
+    this.#timer ??= setTimeout(() => this.persistNow(), this.#persistDelayMs);
+  }
+
+  async #write(): Promise<void> {
+    const batch = this.#pending.splice(0);
+    if (batch.length === 0) return;
+    const mutations = netMutations(batch.flatMap((pending) => pending.tx.mutations));
+    let failure: unknown;
+    try {
+      await this.collection.utils.acceptMutations({ mutations });
+    } catch (error) {
+      failure = error ?? new Error("the write failed");
+    }
+    for (const pending of batch) pending.done(failure);
+    if (failure === undefined) return;
+    // The transactions roll back; wait for that before applying their comments again.
+    await Promise.allSettled(batch.map((pending) => pending.tx.isPersisted.promise));
+    if (!isQuotaError(failure) || this.#limit <= MIN_LIMIT_AFTER_QUOTA) {
+      console.error("comments could not be stored", failure);
+      return;
+    }
+    const comments = batch.flatMap((pending) =>
+      pending.tx.mutations.filter((mutation) => mutation.type === "insert")
+        .map((mutation) => mutation.modified as unknown as ProcessedComment)
+    );
+    // The browser's storage is full: keep fewer comments rather than stop storing new ones.
+    this.#limit = Math.max(
+      MIN_LIMIT_AFTER_QUOTA,
+      Math.floor(Math.min(this.#limit, this.collection.size + comments.length) * 0.8),
+    );
+    this.#onQuota?.(this.#limit, failure);
+    this.ingest(comments);
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    await this.#write();
   }
 
   /** Which new comments to insert and which stored keys to drop to stay within the bound. */
@@ -210,6 +278,24 @@ export class CommentStore {
     }
     return { keep, evict };
   }
+}
+
+/**
+ * The net effect of several transactions' mutations, one per key: a row inserted and evicted
+ * again before the write is not written at all (the adapter rejects a write whose insert is
+ * missing from the result), otherwise the last mutation of each key wins.
+ */
+function netMutations(all: Transaction["mutations"]): Mutations {
+  const last = new Map<unknown, Transaction["mutations"][number]>();
+  const bornHere = new Set<unknown>();
+  for (const mutation of all) {
+    if (!last.has(mutation.key) && mutation.type === "insert") bornHere.add(mutation.key);
+    last.set(mutation.key, mutation);
+  }
+  const net = [...last.values()].filter((mutation) =>
+    !(mutation.type === "delete" && bornHere.has(mutation.key))
+  );
+  return net as unknown as Mutations;
 }
 
 function isQuotaError(error: unknown): boolean {

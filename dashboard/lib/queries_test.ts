@@ -13,7 +13,7 @@ import { fakeComment, SharedFakeStorage } from "./test_fixtures.ts";
 async function setup(limit = 5_000) {
   const collection = createCommentsCollection(new SharedFakeStorage().tab());
   await collection.preload();
-  return { collection, store: new CommentStore(collection, limit) };
+  return { collection, store: new CommentStore(collection, { limit }) };
 }
 
 type Live<T extends object> = { preload(): Promise<void>; toArray: T[] };
@@ -31,7 +31,7 @@ Deno.test("tag and source counts follow inserts and evictions", async () => {
   const sources = sourceCountsQuery(collection);
   await rows(tags);
   await rows(sources);
-  await store.ingest([
+  store.ingest([
     fakeComment(1, { tag: "POSITIVE", source: "reddit" }),
     fakeComment(2, { tag: "POSITIVE", source: "reddit" }),
     fakeComment(3, { tag: "NEGATIVE", source: "tiktok" }),
@@ -40,7 +40,7 @@ Deno.test("tag and source counts follow inserts and evictions", async () => {
   assertEquals(byKey(tags.toArray, "tag"), { POSITIVE: 2, NEGATIVE: 1, NEUTRAL: 1 });
   assertEquals(byKey(sources.toArray, "source"), { reddit: 3, tiktok: 1 });
   // Two new comments push out seq 1 and 2 (both POSITIVE, reddit).
-  await store.ingest([
+  store.ingest([
     fakeComment(5, { tag: "UNRELATED", source: "youtube" }),
     fakeComment(6, { tag: "NEGATIVE", source: "youtube" }),
   ]);
@@ -52,7 +52,7 @@ Deno.test("totals count the stored comments and know the newest seq", async () =
   const { collection, store } = await setup();
   const totals = totalsQuery(collection);
   await rows(totals);
-  await store.ingest([fakeComment(7), fakeComment(3), fakeComment(7)]);
+  store.ingest([fakeComment(7), fakeComment(3), fakeComment(7)]);
   assertEquals(totals.toArray.map(({ count, maxSeq }) => ({ count, maxSeq })), [
     { count: 2, maxSeq: 7 },
   ]);
@@ -62,7 +62,7 @@ Deno.test("per-minute buckets group by the minute of createdAt, whatever its off
   const { collection, store } = await setup();
   const perMinute = perMinuteQuery(collection);
   await rows(perMinute);
-  await store.ingest([
+  store.ingest([
     fakeComment(1, { createdAt: "2025-01-01T12:00:05Z", tag: "POSITIVE" }),
     fakeComment(2, { createdAt: "2025-01-01T12:00:59.999Z", tag: "POSITIVE" }),
     // 13:00:30+01:00 is 12:00:30Z: same minute.
@@ -82,7 +82,7 @@ Deno.test("per-minute buckets group by the minute of createdAt, whatever its off
 
 Deno.test("the feed is newest first and narrowed by tag, source and text search", async () => {
   const { collection, store } = await setup();
-  await store.ingest([
+  store.ingest([
     fakeComment(1, { tag: "POSITIVE", source: "reddit", text: "Love this 50% discount" }),
     fakeComment(2, { tag: "NEGATIVE", source: "reddit", text: "hate the queue" }),
     fakeComment(3, { tag: "POSITIVE", source: "tiktok", text: "LOVE it" }),
@@ -109,8 +109,8 @@ Deno.test("a live feed query updates as comments arrive", async () => {
   const subscription = feed.subscribeChanges(() => seen.push(feed.toArray.map((c) => c.seq)), {
     includeInitialState: true,
   });
-  await store.ingest([fakeComment(1, { tag: "NEGATIVE" }), fakeComment(2, { tag: "POSITIVE" })]);
-  await store.ingest([fakeComment(3, { tag: "NEGATIVE" })]);
+  store.ingest([fakeComment(1, { tag: "NEGATIVE" }), fakeComment(2, { tag: "POSITIVE" })]);
+  store.ingest([fakeComment(3, { tag: "NEGATIVE" })]);
   subscription.unsubscribe();
   assertEquals(seen.at(-1), [3, 1]);
 });

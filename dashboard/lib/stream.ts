@@ -148,7 +148,7 @@ export class LiveStream {
     this.#buffer = [];
     const { store, status } = this.#options;
     try {
-      const result = await store.ingest(batch);
+      const result = store.ingest(batch);
       const now = status.get();
       status.update({
         received: now.received + batch.length,
