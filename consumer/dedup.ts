@@ -26,12 +26,25 @@ export function splitRepeats<T>(
   return { first, repeats };
 }
 
-/** Where processed comment ids are remembered. */
+/** What Redis remembers about a comment id. */
+export interface IdState {
+  /** Stored and published already (`processed:{id}` exists). */
+  processed: boolean;
+  /** Failed sentiment attempts recorded so far (`attempts:{id}`), across restarts. */
+  failures: number;
+}
+
+/** Where processed comment ids (and failed attempts of unfinished ones) are remembered. */
 export interface DedupStore {
-  /** For each id, whether it was marked processed (one round trip for all). */
-  seen(ids: readonly string[]): Promise<boolean[]>;
-  /** Marks ids processed, with the configured TTL (one round trip for all). */
-  mark(ids: readonly string[]): Promise<void>;
+  /** The state of each id (one round trip for all). */
+  lookup(ids: readonly string[]): Promise<IdState[]>;
+  /** Adds one failed attempt to each id (one round trip for all). */
+  recordFailures(ids: readonly string[]): Promise<void>;
+  /**
+   * Marks `processed` ids processed (with the configured TTL) and forgets the attempts of those
+   * and of `deadLettered` ids, so a dead letter replayed later gets a full set of attempts.
+   */
+  settle(processed: readonly string[], deadLettered: readonly string[]): Promise<void>;
 }
 
 /** The Redis key of a processed comment id. */
@@ -39,22 +52,54 @@ export function processedKey(commentId: string): string {
   return `processed:${commentId}`;
 }
 
-/** {@link DedupStore} on Redis: one MGET to check, one pipeline of SET EX to mark. */
+/** The Redis key counting a comment's failed sentiment attempts. */
+export function attemptsKey(commentId: string): string {
+  return `attempts:${commentId}`;
+}
+
+/**
+ * {@link DedupStore} on Redis: one MGET to look up, pipelines to write. Attempt counters live
+ * as long as processed marks, so a comment replayed after a crash (even one that waited 16 s for
+ * its retry) continues its retry count instead of starting again at zero.
+ */
 export class RedisDedup implements DedupStore {
   constructor(readonly redis: Redis, readonly ttlSeconds: number) {}
 
-  async seen(ids: readonly string[]): Promise<boolean[]> {
+  async lookup(ids: readonly string[]): Promise<IdState[]> {
     if (ids.length === 0) return [];
-    const values = await this.redis.mget(ids.map(processedKey));
-    return values.map((value) => value !== null);
+    const keys: string[] = [];
+    for (const id of ids) keys.push(processedKey(id), attemptsKey(id));
+    const values = await this.redis.mget(keys);
+    return ids.map((_, index) => ({
+      processed: values[index * 2] !== null,
+      failures: Number(values[index * 2 + 1] ?? 0) || 0,
+    }));
   }
 
-  async mark(ids: readonly string[]): Promise<void> {
+  async recordFailures(ids: readonly string[]): Promise<void> {
     if (ids.length === 0) return;
     const pipeline = this.redis.pipeline();
-    for (const id of ids) pipeline.set(processedKey(id), "1", "EX", this.ttlSeconds);
-    const results = await pipeline.exec();
-    const failed = results?.find(([error]) => error);
-    if (failed) throw failed[0];
+    for (const id of ids) {
+      pipeline.incr(attemptsKey(id));
+      pipeline.expire(attemptsKey(id), this.ttlSeconds);
+    }
+    await execOrThrow(pipeline);
   }
+
+  async settle(processed: readonly string[], deadLettered: readonly string[]): Promise<void> {
+    if (processed.length + deadLettered.length === 0) return;
+    const pipeline = this.redis.pipeline();
+    for (const id of processed) pipeline.set(processedKey(id), "1", "EX", this.ttlSeconds);
+    const forget = [...processed, ...deadLettered].map(attemptsKey);
+    for (let start = 0; start < forget.length; start += 1000) {
+      pipeline.del(...forget.slice(start, start + 1000));
+    }
+    await execOrThrow(pipeline);
+  }
+}
+
+async function execOrThrow(pipeline: ReturnType<Redis["pipeline"]>): Promise<void> {
+  const results = await pipeline.exec();
+  const failed = results?.find(([error]) => error);
+  if (failed) throw failed[0];
 }

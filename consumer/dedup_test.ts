@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { processedKey, splitRepeats } from "./dedup.ts";
+import { attemptsKey, processedKey, splitRepeats } from "./dedup.ts";
 
 Deno.test("splitRepeats keeps the first occurrence of each id, in order", () => {
   const items = [
@@ -19,7 +19,8 @@ Deno.test("splitRepeats of nothing", () => {
   assertEquals(splitRepeats([], String), { first: [], repeats: [] });
 });
 
-Deno.test("the Redis key names the comment id", () => {
+Deno.test("the Redis keys name the comment id", () => {
+  assertEquals(attemptsKey("abc"), "attempts:abc");
   assertEquals(
     processedKey("123e4567-e89b-12d3-a456-426614174000"),
     "processed:123e4567-e89b-12d3-a456-426614174000",

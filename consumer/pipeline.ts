@@ -131,17 +131,21 @@ export class Pipeline {
     const { first, repeats } = splitRepeats(valid, (item) => item.comment!.commentId);
     let duplicates = repeats.length;
     for (const item of repeats) this.#discardDuplicate(item, "repeated in batch", finished);
-    const seen = first.length === 0 ? [] : await guard.run(
+    const known = first.length === 0 ? [] : await guard.run(
       "redis",
-      () => deps.dedup.seen(first.map((item) => item.comment!.commentId)),
+      () => deps.dedup.lookup(first.map((item) => item.comment!.commentId)),
       signal,
     );
     const fresh: WorkItem[] = [];
     first.forEach((item, index) => {
-      if (seen[index]) {
+      if (known[index].processed) {
         duplicates++;
         this.#discardDuplicate(item, "already processed (redis)", finished);
-      } else fresh.push(item);
+        return;
+      }
+      // Failures recorded before a crash (or by another copy of the id) still count.
+      if (known[index].failures > item.failures) item.failures = known[index].failures;
+      fresh.push(item);
     });
 
     // 3. Cache, then one sentiment call per chunk of misses.
@@ -157,6 +161,7 @@ export class Pipeline {
       }
     }
     let retryAttempts = 0;
+    const failed: string[] = [];
     const max = deps.maxSentimentBatch ?? 5000;
     for (let start = 0; start < misses.length; start += max) {
       const chunk = misses.slice(start, start + max);
@@ -179,6 +184,7 @@ export class Pipeline {
           return;
         }
         item.failures++;
+        failed.push(item.comment!.commentId);
         item.lastError = `code ${outcome.code}: ${outcome.message}`;
         stats.sentimentItemFailures++;
         const decision = retryDecision(item.failures, deps.retryDelaysMs);
@@ -197,6 +203,9 @@ export class Pipeline {
       });
     }
     stats.retries += retryAttempts;
+    if (failed.length > 0) {
+      await guard.run("redis", () => deps.dedup.recordFailures(failed), signal);
+    }
 
     // 4. Store every tagged item in one statement.
     const tagged = fresh.filter((item) => item.tag !== null);
@@ -259,10 +268,13 @@ export class Pipeline {
       guard.run("kafka", () => deps.publisher.publish(processed, deadLetters), signal),
     ]);
     stats.published += processed.length;
-    if (processed.length > 0) {
+    const lettered = deadLetters.flatMap(({ letter }) =>
+      letter.attempts > 0 && letter.commentId !== null ? [letter.commentId] : []
+    );
+    if (processed.length + lettered.length > 0) {
       await guard.run(
         "redis",
-        () => deps.dedup.mark(processed.map((comment) => comment.commentId)),
+        () => deps.dedup.settle(processed.map((comment) => comment.commentId), lettered),
         signal,
       );
     }
