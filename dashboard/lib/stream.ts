@@ -71,12 +71,12 @@ export class LiveStream {
   }
 
   /** Closes the stream and stores what was buffered. */
-  async stop(): Promise<void> {
+  stop(): void {
     this.#stopped = true;
     clearTimeout(this.#reconnectTimer);
     this.#source?.close();
     this.#source = null;
-    await this.flush();
+    this.flush();
   }
 
   /** Reconnects now (e.g. the browser came back online). */
@@ -108,8 +108,8 @@ export class LiveStream {
     source.addEventListener(SSE_COMMENT_EVENT, (event) => {
       if (this.#source !== source) return;
       this.#buffer.push(typeof event.data === "string" ? event.data : String(event.data));
-      if (this.#buffer.length >= MAX_BATCH) void this.flush();
-      else this.#flushTimer ??= setTimeout(() => void this.flush(), this.#options.flushMs);
+      if (this.#buffer.length >= MAX_BATCH) this.flush();
+      else this.#flushTimer ??= setTimeout(() => this.flush(), this.#options.flushMs);
     });
     source.addEventListener("error", () => {
       if (this.#source !== source) return;
@@ -139,8 +139,8 @@ export class LiveStream {
     }, delay);
   }
 
-  /** Stores the buffered events as one batch. */
-  async flush(): Promise<void> {
+  /** Applies the buffered events as one batch. */
+  flush(): void {
     clearTimeout(this.#flushTimer);
     this.#flushTimer = undefined;
     if (this.#buffer.length === 0) return;
