@@ -8,12 +8,12 @@ import type { Tag } from "@sentiment/proto/messages";
 import {
   CONTRAST_WORDS,
   DOMAIN_PHRASES,
-  EMOJI,
   INTENSIFIERS,
+  isWord,
   NEGATORS,
   OFF_TOPIC_RULES,
   PRODUCT_TOPIC,
-  WORDS,
+  wordScore,
 } from "./lexicon.ts";
 
 /** What the classifier saw, for logs and tests. */
@@ -130,12 +130,12 @@ function opinionScore(normalized: string, original: string): number {
       boost *= factor;
       continue;
     }
-    const base = WORDS.get(token) ?? EMOJI[token] ?? 0;
+    const base = wordScore(token);
     if (base === 0) continue;
     let value = base * boost;
     if (shouted.has(token)) value *= 1.5;
     // Emoji stand outside the grammar: "not sure 😍" is still a heart.
-    if (index <= negatedUntil && WORDS.has(token)) value *= NEGATION_FACTOR;
+    if (index <= negatedUntil && isWord(token)) value *= NEGATION_FACTOR;
     if (contrasted) after += value;
     else before += value;
     boost = 1;

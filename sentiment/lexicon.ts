@@ -5,8 +5,7 @@
  *
  * @module
  */
-import afinn from "sentiment/languages/en/labels.json" with { type: "json" };
-import afinnEmoji from "sentiment/build/emoji.json" with { type: "json" };
+import Sentiment from "sentiment";
 
 /**
  * Domain words and corrections. AFINN rates words in general English; in product comments
@@ -263,11 +262,10 @@ export const DOMAIN_PHRASES: Readonly<Record<string, number>> = {
 };
 
 /**
- * Emoticons and emoji. AFINN's emoji table (from the Emoji Sentiment Ranking) is used as is,
- * with a few that it lacks or rates against their use in comments.
+ * Emoticons and emoji beyond the library's emoji table (from the Emoji Sentiment Ranking), and
+ * corrections where it rates an emoji against its use in comments.
  */
 export const EMOJI: Readonly<Record<string, number>> = {
-  ...(afinnEmoji as Record<string, number>),
   "😂": 0, // laughing at or laughing with; tone decides elsewhere
   "😭": 0, // "so good 😭" is as common as grief
   "🔥": 3,
@@ -308,11 +306,37 @@ export const EMOJI: Readonly<Record<string, number>> = {
   "xd": 1,
 };
 
-/** AFINN-165 with the domain corrections applied. */
-export const WORDS: ReadonlyMap<string, number> = new Map<string, number>([
-  ...Object.entries(afinn as Record<string, number>),
-  ...Object.entries(DOMAIN_WORDS),
-]);
+// The library keeps its AFINN table private, so single tokens are scored through its public
+// `analyze`, which for one token is exactly the table lookup. (Importing the table's JSON from
+// the npm package works at run time but drags Node's globals into type checking.)
+const library = new Sentiment();
+const afinnCache = new Map<string, number>();
+const AFINN_CACHE_LIMIT = 50_000;
+
+/** AFINN-165's score of one lowercased word or emoji (0 when it has none). */
+export function afinnScore(token: string): number {
+  const cached = afinnCache.get(token);
+  if (cached !== undefined) return cached;
+  // The library's tokenizer splits on spaces and punctuation; a token that contains them
+  // (an emoticon like ":)") is not an AFINN word.
+  const score: number = /[\s.,/#!?$%^&*;:{}=_`"~()]/.test(token)
+    ? 0
+    : Number(library.analyze(token).score ?? 0);
+  // Comments bring unbounded vocabulary; a full cache starts over rather than grow.
+  if (afinnCache.size >= AFINN_CACHE_LIMIT) afinnCache.clear();
+  afinnCache.set(token, score);
+  return score;
+}
+
+/** The score of a word or emoji: the domain table first, then AFINN and its emoji table. */
+export function wordScore(token: string): number {
+  return DOMAIN_WORDS[token] ?? EMOJI[token] ?? afinnScore(token);
+}
+
+/** True when the token is a word (not an emoji or emoticon), so negation applies to it. */
+export function isWord(token: string): boolean {
+  return /^[\p{L}\p{N}]/u.test(token);
+}
 
 /** Words that flip the opinion of the next few words ("not good", "never worked"). */
 export const NEGATORS: ReadonlySet<string> = new Set([
