@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { useEffect, useMemo, useReducer } from "preact/hooks";
+import { useEffect, useMemo, useReducer, useRef } from "preact/hooks";
 
 /** The part of a live-query collection the hook needs. */
 export interface LiveCollection<T> {
@@ -49,5 +49,10 @@ export function useLiveQuery<T>(
     };
   }, [collection]);
   const data = useMemo(() => collection?.toArray ?? [], [collection, revision]);
-  return { data, isReady: collection?.isReady() ?? false };
+  const isReady = collection?.isReady() ?? false;
+  // While a replaced query (new filter) computes its first result, keep showing the last one
+  // rather than flashing an empty list.
+  const shown = useRef<T[]>([]);
+  if (isReady || data.length > 0) shown.current = data;
+  return { data: shown.current, isReady };
 }

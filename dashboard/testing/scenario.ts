@@ -81,6 +81,11 @@ const connectionIs = (...states: string[]) =>
     JSON.stringify(states)
   }.includes(document.querySelector('[data-connection]')?.dataset.connection)`;
 const rowWithId = (id: string) => `.feed-row[data-comment-id="${id}"]`;
+/** Batches reach localStorage within a short write window after they are shown. */
+const persistedIs = (n: number) =>
+  `Object.keys(JSON.parse(localStorage.getItem(${
+    JSON.stringify(DEFAULT_STORAGE_KEY)
+  }) ?? "{}")).length === ${n}`;
 
 /** The commentIds in the page's persisted snapshot (with repeats, if there were any). */
 function persistedIds(page: Page): Promise<string[]> {
@@ -186,7 +191,7 @@ async function scenario(
     await waitFor(
       page,
       "tag filter",
-      `document.querySelector('.feed-count').dataset.shown < ${total}`,
+      `(n => n > 0 && n < ${total})(Number(document.querySelector('.feed-count').dataset.shown))`,
     );
     const badges = await page.locator(".feed-row .badge").allInnerTexts();
     ok(badges.length > 0 && badges.every((text) => text === "Negative"), badges.join());
@@ -218,6 +223,7 @@ async function scenario(
       await tab.waitForSelector(rowWithId(comment.commentId), { timeout: 10_000 });
       await waitFor(tab, "both tabs", storedIs(total));
     }
+    await waitFor(page, "persisted", persistedIs(total));
     assertEquals((await persistedIds(second)).sort(), (await persistedIds(page)).sort());
     await second.close();
   });
@@ -280,6 +286,7 @@ async function scenario(
     await waitFor(page, "live again", connectionIs("live"), 30_000);
     await page.waitForSelector(rowWithId(after.commentId), { timeout: 20_000 });
     await waitFor(page, "all stored", storedIs(total));
+    await waitFor(page, "all persisted", persistedIs(total));
     const ids = await persistedIds(page);
     assertEquals(ids.length, total);
     assertEquals(new Set(ids).size, total);
