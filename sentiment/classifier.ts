@@ -35,14 +35,17 @@ const NEGATION_FACTOR = -0.75;
 // Words (letters and digits, inner apostrophes kept), emoticons, emoji, and clause breaks.
 const TOKEN_PATTERN =
   /[:;=]-?['"]?[()dp/]|<3|\p{Extended_Pictographic}|[\p{L}\p{N}]+(?:'[\p{L}]+)*|[.!?;,]+/gu;
-const PHRASES = Object.entries(DOMAIN_PHRASES).map(([phrase, score]) => ({
-  words: phrase.split(" "),
-  score,
-}));
-const MAX_PHRASE_WORDS = Math.max(...PHRASES.map((phrase) => phrase.words.length));
 const SPAM_RULES = OFF_TOPIC_RULES.filter((rule) => rule.spam);
 const ASIDE_RULES = OFF_TOPIC_RULES.filter((rule) => !rule.spam);
-const PHRASE_SCORES = new Map(PHRASES.map((phrase) => [phrase.words.join(" "), phrase.score]));
+// Phrases indexed by their first word, longest first, so a token costs one map lookup.
+const PHRASES_BY_FIRST_WORD = new Map<string, { words: string[]; score: number }[]>();
+for (const [phrase, score] of Object.entries(DOMAIN_PHRASES)) {
+  const words = phrase.split(" ");
+  const list = PHRASES_BY_FIRST_WORD.get(words[0]) ?? [];
+  list.push({ words, score });
+  list.sort((a, b) => b.words.length - a.words.length);
+  PHRASES_BY_FIRST_WORD.set(words[0], list);
+}
 
 /** Lowercases and folds look-alike characters so "ＧＲＥＡＴ" and "don’t" match the lexicon. */
 export function normalize(text: string): string {
@@ -74,7 +77,9 @@ function tokenize(normalized: string): string[] {
 }
 
 function isBreak(token: string): boolean {
-  return /^[.!?;,]+$/.test(token);
+  // Tokens are whole matches of TOKEN_PATTERN, so the first character tells the kind.
+  const first = token.charCodeAt(0);
+  return first === 46 || first === 33 || first === 63 || first === 59 || first === 44;
 }
 
 /** Words shouted in capitals count more: "GREAT" > "great". */
@@ -145,11 +150,15 @@ function opinionScore(normalized: string, original: string): number {
 }
 
 function matchPhrase(tokens: string[], start: number): { score: number; length: number } | null {
-  for (let length = Math.min(MAX_PHRASE_WORDS, tokens.length - start); length >= 2; length--) {
-    const words = tokens.slice(start, start + length);
-    if (words.some(isBreak)) continue;
-    const score = PHRASE_SCORES.get(words.join(" "));
-    if (score !== undefined) return { score, length };
+  const candidates = PHRASES_BY_FIRST_WORD.get(tokens[start]);
+  if (!candidates) return null;
+  for (const phrase of candidates) {
+    if (start + phrase.words.length > tokens.length) continue;
+    let matches = true;
+    for (let offset = 1; offset < phrase.words.length && matches; offset++) {
+      matches = tokens[start + offset] === phrase.words[offset];
+    }
+    if (matches) return { score: phrase.score, length: phrase.words.length };
   }
   return null;
 }
