@@ -5,8 +5,9 @@
  * pulls from it as fast as the socket takes data; when the client reads too slowly the queue
  * grows, and the moment one more chunk would exceed `bufferBytes` the connection drops its queue
  * and ends the stream. Chunks always hold whole events, so the client has seen only complete
- * events and resumes from the last one with `Last-Event-ID`. Memory per client is therefore at
- * most `bufferBytes` plus the one chunk the server is writing.
+ * events and resumes from the last one with `Last-Event-ID`. Memory per live client is therefore
+ * at most `bufferBytes` plus the one chunk the server is writing; a client catching up holds at
+ * most one backfill page (API_SSE_BACKFILL_PAGE rows), read only when its queue is empty.
  *
  * @module
  */
@@ -21,9 +22,43 @@ export function commentFrame(comment: ProcessedComment): string {
   return `event: ${SSE_COMMENT_EVENT}\nid: ${comment.seq}\ndata: ${JSON.stringify(comment)}\n\n`;
 }
 
-/** Many comments as one chunk, encoded once and shared by every client that gets them. */
+/** Many comments as one chunk. */
 export function encodeComments(comments: readonly ProcessedComment[]): Uint8Array {
   return encoder.encode(comments.map(commentFrame).join(""));
+}
+
+/** A run of comments and their frames as one chunk. */
+export interface EncodedSlice {
+  comments: ProcessedComment[];
+  bytes: Uint8Array;
+}
+
+/**
+ * Splits comments into runs whose frames take at most `maxBytes` (a single larger event is a run
+ * of its own), each encoded once and shared by every client that gets it.
+ */
+export function encodeCommentSlices(
+  comments: readonly ProcessedComment[],
+  maxBytes: number,
+): EncodedSlice[] {
+  const slices: EncodedSlice[] = [];
+  let run: ProcessedComment[] = [];
+  let frames: Uint8Array[] = [];
+  let size = 0;
+  for (const comment of comments) {
+    const frame = encoder.encode(commentFrame(comment));
+    if (size > 0 && size + frame.byteLength > maxBytes) {
+      slices.push({ comments: run, bytes: concat(frames) });
+      run = [];
+      frames = [];
+      size = 0;
+    }
+    run.push(comment);
+    frames.push(frame);
+    size += frame.byteLength;
+  }
+  if (run.length > 0) slices.push({ comments: run, bytes: concat(frames) });
+  return slices;
 }
 
 export const HEARTBEAT_FRAME: Uint8Array = encoder.encode(": heartbeat\n\n");
@@ -53,6 +88,7 @@ export class SseConnection {
   readonly bufferBytes: number;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
+  #peakQueuedBytes = 0;
   #closed: CloseReason | null = null;
   #wake: (() => void) | null = null;
   #onPull?: SseConnectionOptions["onPull"];
@@ -73,6 +109,11 @@ export class SseConnection {
     return this.#queuedBytes;
   }
 
+  /** The most bytes ever queued at once (what the bound is tested against). */
+  get peakQueuedBytes(): number {
+    return this.#peakQueuedBytes;
+  }
+
   get closedReason(): CloseReason | null {
     return this.#closed;
   }
@@ -84,16 +125,21 @@ export class SseConnection {
   /**
    * Queues a chunk. Returns false (and ends the stream with reason `overflow`) when it does not
    * fit the buffer; a chunk larger than the whole buffer is let through alone into an empty
-   * queue so one big event cannot wedge a client.
+   * queue so one big event cannot wedge a client. `unbounded` skips the check: for a backfill
+   * page, which is only read when the queue is empty and is bounded by its row count.
    */
-  push(chunk: Uint8Array): boolean {
+  push(chunk: Uint8Array, { unbounded = false } = {}): boolean {
     if (this.#closed) return false;
-    if (this.#queuedBytes > 0 && this.#queuedBytes + chunk.byteLength > this.bufferBytes) {
+    if (
+      !unbounded && this.#queuedBytes > 0 &&
+      this.#queuedBytes + chunk.byteLength > this.bufferBytes
+    ) {
       this.close("overflow");
       return false;
     }
     this.#queue.push(chunk);
     this.#queuedBytes += chunk.byteLength;
+    if (this.#queuedBytes > this.#peakQueuedBytes) this.#peakQueuedBytes = this.#queuedBytes;
     this.#wakeUp();
     return true;
   }
@@ -140,6 +186,7 @@ export class SseConnection {
 }
 
 function concat(chunks: readonly Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
   let length = 0;
   for (const chunk of chunks) length += chunk.byteLength;
   const joined = new Uint8Array(length);

@@ -44,7 +44,6 @@ export function streamHandler(hub: StreamConnector, whenStarted: () => Promise<b
     if (!(await whenStarted())) return unavailable("the stream is starting; retry shortly");
     const connection = hub.connect(position);
     if (!connection) return unavailable("too many stream clients; retry shortly");
-    request.signal.addEventListener("abort", () => connection.close("client"), { once: true });
     return new Response(connection.stream, {
       headers: {
         "content-type": "text/event-stream; charset=utf-8",

@@ -8,19 +8,22 @@
  * from PostgreSQL, then live. A client without it starts at the current watermark.
  *
  * ## How the hand-over works
- * The {@link Sequencer} delivers in seq order and promises that every row up to its watermark W
- * is readable from PostgreSQL. Each connection keeps a high-water mark `hwm` (the last seq it
- * was given, or the id it resumed from). While `hwm < W` the connection is *catching up*: when
- * its stream wants data it reads the next page `hwm < seq <= W` (W read before the query) and
- * ignores live deliveries, which PostgreSQL already holds. When, synchronously after a page,
- * `hwm >= W` it turns *live*; from then on every delivery has `seq > W >= hwm`. Because the switch
- * and the deliveries run on one thread with no await in between, nothing falls between them.
+ * The {@link Sequencer} delivers in seq order and promises that every row up to its watermark is
+ * readable from PostgreSQL. The hub fans each delivery out in slices of at most 64 KiB, yielding
+ * to the event loop between slices so that clients can drain; its own watermark H is the last
+ * seq (or sequencer watermark) fully fanned out, so H never passes the sequencer's.
+ * Each connection keeps a high-water mark `hwm` (the last seq it was given, or the id it resumed
+ * from). While `hwm < H` the connection is *catching up*: when its stream wants data it reads the
+ * next page `hwm < seq <= H` (H read before the query) and ignores live slices, which PostgreSQL
+ * already holds. When, synchronously after a page, `hwm >= H` it turns *live*; from then on every
+ * slice has `seq > H >= hwm`. Because the switch and the fan-out of a slice run on one thread
+ * with no await in between, nothing falls between them.
  * Live deliveries are filtered by `seq > hwm` as well, which covers a client that resumed from an
  * id above W (e.g. one it got from another instance).
  *
  * ## Slow clients
  * A catching-up client reads the next page only when its buffer is empty, so it costs at most one
- * page. A live client that falls more than `bufferBytes` behind is closed (see {@link SseConnection}),
+ * page (API_SSE_BACKFILL_PAGE rows). A live client that falls more than `bufferBytes` behind is closed (see {@link SseConnection}),
  * and it resumes by Last-Event-ID without loss.
  *
  * @module
@@ -30,6 +33,7 @@ import type { ProcessedComment } from "@sentiment/proto/messages";
 import {
   type CloseReason,
   encodeComments,
+  encodeCommentSlices,
   HEARTBEAT_FRAME,
   openingFrame,
   SseConnection,
@@ -57,6 +61,8 @@ export interface StreamHubStats {
   catchingUp: number;
   queuedBytes: number;
   maxQueuedBytes: number;
+  /** The most bytes any client (also one closed since) ever had queued at once. */
+  peakQueuedBytes: number;
   closedForOverflow: number;
   eventsSent: number;
 }
@@ -76,7 +82,12 @@ export class StreamHub {
   #nextId = 1;
   #heartbeat: ReturnType<typeof setInterval> | undefined;
   #closedForOverflow = 0;
+  #peakQueuedBytes = 0;
   #eventsSent = 0;
+  /** H: everything up to here has been fanned out; -1 until the first delivery. */
+  #delivered = -1;
+  #outbox: { comments: readonly ProcessedComment[]; watermark: number }[] = [];
+  #pumping = false;
 
   constructor(source: HistorySource, options: StreamHubOptions, log: Logger) {
     this.#source = source;
@@ -94,7 +105,7 @@ export class StreamHub {
    * Returns null when the hub is full or has not started.
    */
   connect(lastEventId: number | null): SseConnection | null {
-    const watermark = this.#source.watermark;
+    const watermark = this.#watermark();
     if (watermark < 0 || this.#clients.size >= this.#options.maxClients) return null;
     const id = this.#nextId++;
     const hwm = lastEventId ?? watermark;
@@ -110,21 +121,57 @@ export class StreamHub {
     return connection;
   }
 
-  /** The sequencer's delivery callback: comments in seq order, and the new watermark. */
-  deliver(comments: readonly ProcessedComment[], _watermark: number): void {
-    if (comments.length === 0 || this.#clients.size === 0) return;
+  /** The sequencer's delivery callback: comments in seq order, and its new watermark. */
+  deliver(comments: readonly ProcessedComment[], watermark: number): void {
+    if (this.#delivered < 0) {
+      // Nothing lies between the previous watermark and the first comment of this batch.
+      this.#delivered = comments.length > 0 ? comments[0].seq - 1 : watermark;
+    }
+    this.#outbox.push({ comments, watermark });
+    if (!this.#pumping) {
+      this.#pumping = true;
+      void this.#pump();
+    }
+  }
+
+  /** Resolves when every delivery so far has been fanned out (for tests and benchmarks). */
+  async drained(): Promise<void> {
+    while (this.#pumping) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+
+  /** H, the hub's watermark. */
+  #watermark(): number {
+    return this.#delivered >= 0 ? this.#delivered : this.#source.watermark;
+  }
+
+  async #pump(): Promise<void> {
+    const sliceBytes = Math.min(64 * 1024, Math.floor(this.#options.bufferBytes / 4));
+    try {
+      while (this.#outbox.length > 0) {
+        const { comments, watermark } = this.#outbox.shift()!;
+        const slices = encodeCommentSlices(comments, sliceBytes);
+        for (const slice of slices) {
+          this.#fanOut(slice.comments, slice.bytes);
+          this.#delivered = slice.comments[slice.comments.length - 1].seq;
+          if (slices.length > 1) await new Promise((resolve) => setTimeout(resolve, 0));
+        }
+        if (watermark > this.#delivered) this.#delivered = watermark;
+      }
+    } finally {
+      // Synchronously at the end of the loop, so a delivery right after restarts the pump.
+      this.#pumping = false;
+    }
+  }
+
+  #fanOut(comments: readonly ProcessedComment[], bytes: Uint8Array): void {
+    if (this.#clients.size === 0) return;
     const first = comments[0].seq;
     const last = comments[comments.length - 1].seq;
-    let shared: Uint8Array | null = null;
     for (const client of this.#clients.values()) {
-      if (!client.live) continue;
-      if (client.hwm >= last) continue;
-      let chunk: Uint8Array;
+      if (!client.live || client.hwm >= last) continue;
+      let chunk = bytes;
       let count = comments.length;
-      if (client.hwm < first) {
-        shared ??= encodeComments(comments);
-        chunk = shared;
-      } else {
+      if (client.hwm >= first) {
         const newer = comments.filter((comment) => comment.seq > client.hwm);
         count = newer.length;
         chunk = encodeComments(newer);
@@ -142,6 +189,7 @@ export class StreamHub {
       if (client.live) live++;
       queuedBytes += client.connection.queuedBytes;
       maxQueuedBytes = Math.max(maxQueuedBytes, client.connection.queuedBytes);
+      this.#notePeak(client.connection);
     }
     return {
       clients: this.#clients.size,
@@ -149,6 +197,7 @@ export class StreamHub {
       catchingUp: this.#clients.size - live,
       queuedBytes,
       maxQueuedBytes,
+      peakQueuedBytes: this.#peakQueuedBytes,
       closedForOverflow: this.#closedForOverflow,
       eventsSent: this.#eventsSent,
     };
@@ -157,13 +206,14 @@ export class StreamHub {
   /** Ends every stream (shutdown); clients reconnect elsewhere or later with Last-Event-ID. */
   close(): void {
     clearInterval(this.#heartbeat);
+    this.#outbox = [];
     for (const client of [...this.#clients.values()]) client.connection.close("shutdown");
   }
 
   /** Reads the next page of missed comments when the client's buffer is empty. */
   async #catchUp(client: Client): Promise<boolean> {
     if (client.live) return false;
-    const upTo = this.#source.watermark;
+    const upTo = this.#watermark();
     if (client.hwm >= upTo) {
       client.live = true;
       return false;
@@ -172,20 +222,27 @@ export class StreamHub {
     const rows = await this.#source.rowsBetween(client.hwm, upTo, page);
     if (client.connection.isClosed) return false;
     if (rows.length > 0) {
-      client.connection.push(encodeComments(rows));
+      client.connection.push(encodeComments(rows), { unbounded: true });
       this.#eventsSent += rows.length;
     }
     client.hwm = rows.length === page ? rows[rows.length - 1].seq : upTo;
-    // No await between this check and the switch: the next delivery has seq > watermark.
-    if (client.hwm >= this.#source.watermark) {
+    // No await between this check and the switch: the next slice has seq > H.
+    if (client.hwm >= this.#watermark()) {
       client.live = true;
       this.#log.debug("stream client caught up", { client: client.id, hwm: client.hwm });
     }
     return !client.live && rows.length === 0;
   }
 
+  #notePeak(connection: SseConnection): void {
+    if (connection.peakQueuedBytes > this.#peakQueuedBytes) {
+      this.#peakQueuedBytes = connection.peakQueuedBytes;
+    }
+  }
+
   #closed(client: Client, reason: CloseReason): void {
     this.#clients.delete(client.id);
+    this.#notePeak(client.connection);
     if (reason === "overflow") {
       this.#closedForOverflow++;
       this.#log.info("stream client too slow; closed, it resumes by Last-Event-ID", {

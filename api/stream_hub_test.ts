@@ -97,6 +97,7 @@ Deno.test("a client that never reads is closed at its buffer bound; memory stays
   ok(maxQueued <= bufferBytes, `queued ${maxQueued} > ${bufferBytes}`);
   ok(maxQueued > bufferBytes - 2 * commentFrame(comment(1)).length, "the buffer was used");
   assertEquals(stuck.closedReason, "overflow");
+  ok(stuck.peakQueuedBytes <= bufferBytes && hub.stats().peakQueuedBytes <= bufferBytes);
   assertEquals(stuck.queuedBytes, 0);
   assertEquals(hub.stats().clients, 1, "the slow client is gone from the hub");
   assertEquals(hub.stats().closedForOverflow, 1);
