@@ -22,6 +22,10 @@ export interface ConsumerConfig {
   kafkaBrokers: string[];
   topics: { raw: string; processed: string; deadLetter: string };
   groupId: string;
+  /** How long the group waits for a silent member (a crashed instance) before reassigning. */
+  sessionTimeoutMs: number;
+  /** How long a rebalance waits for members to rejoin (a crashed one never does). */
+  rebalanceTimeoutMs: number;
   consumerId: string;
   databaseUrl: string;
   redisUrl: string;
@@ -87,6 +91,14 @@ export function readConfig(
       deadLetter: envString(env, TOPIC_DEFAULTS.deadLetter.env, TOPIC_DEFAULTS.deadLetter.name),
     },
     groupId: envString(env, "CONSUMER_GROUP", "sentiment-consumer"),
+    sessionTimeoutMs: envInt(env, "KAFKA_SESSION_TIMEOUT_MS", 30_000, {
+      min: 6_000,
+      max: 300_000,
+    }),
+    rebalanceTimeoutMs: envInt(env, "KAFKA_REBALANCE_TIMEOUT_MS", 60_000, {
+      min: 1_000,
+      max: 600_000,
+    }),
     consumerId: envString(env, "CONSUMER_ID", "") || consumerIdFallback(),
     databaseUrl: envUrl(
       env,
@@ -120,6 +132,8 @@ export const CONFIG_VARIABLES = [
   TOPIC_DEFAULTS.processed.env,
   TOPIC_DEFAULTS.deadLetter.env,
   "CONSUMER_GROUP",
+  "KAFKA_SESSION_TIMEOUT_MS",
+  "KAFKA_REBALANCE_TIMEOUT_MS",
   "CONSUMER_ID",
   "DATABASE_URL",
   "REDIS_URL",

@@ -47,11 +47,14 @@ export class KafkaIntake {
     readonly groupId: string,
     readonly topic: string,
     readonly logger: Logger,
+    sessionTimeoutMs = 30_000,
+    rebalanceTimeoutMs = 60_000,
   ) {
     this.consumer = kafka.consumer({
       groupId,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: sessionTimeoutMs,
+      rebalanceTimeout: rebalanceTimeoutMs,
+      heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1_048_576,
       maxBytes: 10_485_760,

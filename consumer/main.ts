@@ -68,7 +68,14 @@ const stats = new Stats();
 const cache = new TagCache(config.cacheSize);
 const guard = new InfraGuard(logger, config.infraRetryMaxMs);
 guard.setProbe("sentiment", () => sentiment.waitForReady(1_000));
-const intake = new KafkaIntake(kafka, config.groupId, config.topics.raw, logger);
+const intake = new KafkaIntake(
+  kafka,
+  config.groupId,
+  config.topics.raw,
+  logger,
+  config.sessionTimeoutMs,
+  config.rebalanceTimeoutMs,
+);
 const pipeline = new Pipeline({
   consumerId: config.consumerId,
   schema: rawCommentSchema(config.maxTextLength),
