@@ -236,8 +236,11 @@ export function startService(
   const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let pending = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
-      pending += text;
+    const decoder = new TextDecoder();
+    // A plain decoder rather than TextDecoderStream: members type-checked with the DOM library
+    // (the dashboard) see two conflicting WritableStream declarations for pipeThrough.
+    for await (const chunk of stream) {
+      pending += decoder.decode(chunk, { stream: true });
       const parts = pending.split("\n");
       pending = parts.pop() ?? "";
       for (const line of parts) {
