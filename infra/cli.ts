@@ -76,7 +76,8 @@ async function status(paths: ReturnType<typeof dataPaths>): Promise<number> {
   }
   try {
     const lags = await consumerGroupLag(settings.kafkaBrokers);
-    for (const { group, topic, lag } of lags.filter((row) => !row.group.startsWith("test-"))) {
+    const topics = new Set(Object.values(settings.topics));
+    for (const { group, topic, lag } of lags.filter((row) => topics.has(row.topic))) {
       line("lag", String(lag), `${group} on ${topic}`);
     }
   } catch {

@@ -62,10 +62,8 @@ export function appServices(env: EnvSource = Deno.env): AppService[] {
     },
     {
       name: "producer",
-      health: {
-        kind: "http",
-        url: `http://${local}:${envPort(env, "PRODUCER_HEALTH_PORT", 3003)}/healthz`,
-      },
+      // The producer has no endpoint of its own yet: alive is healthy.
+      health: { kind: "process" },
     },
   ];
 }
@@ -122,7 +120,7 @@ export async function startService(
     `-P=${service.name}`,
     join(PROJECT_ROOT, service.name, "main.ts"),
   ], { cwd: PROJECT_ROOT });
-  await waitUntil(
+  const ready = waitUntil(
     async () => {
       const pid = await runningPid(proc);
       if (pid === undefined) {
@@ -137,6 +135,11 @@ export async function startService(
     timeoutMs,
     () => `${service.name} was not healthy within ${timeoutMs / 1000} s; see ${proc.logFile}`,
   );
+  // A service that never became healthy is stopped too, so a failed `up` leaves nothing behind.
+  await ready.catch(async (error) => {
+    await stopBackground(proc, 5_000);
+    throw error;
+  });
   return true;
 }
 
