@@ -1,0 +1,40 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { placeOf, summarizeProfiles } from "./profile.ts";
+
+Deno.test("self time is charged to the sampled node and idle is left out of the busy share", () => {
+  const frame = (functionName: string, url = "") => ({ functionName, url, lineNumber: 0 });
+  const summary = summarizeProfiles([{
+    nodes: [
+      { id: 1, callFrame: frame("(root)") },
+      { id: 2, callFrame: frame("(idle)") },
+      {
+        id: 3,
+        callFrame: frame("parse", "file:///x/.cache/npm/registry.npmjs.org/kafkajs/2.2.4/a.js"),
+      },
+      { id: 4, callFrame: frame("run", "file:///work/main/consumer/pipeline.ts") },
+    ],
+    startTime: 0,
+    endTime: 10,
+    samples: [2, 3, 3, 4],
+    timeDeltas: [5000, 3000, 3000, 2000],
+  }]);
+  assertEquals(summary.totalMs, 13);
+  assertEquals(summary.busyMs, 8);
+  assertEquals(summary.functions[0], {
+    name: "parse",
+    where: "kafkajs/a.js:1",
+    ms: 6,
+    percent: 75,
+  });
+  assertEquals(summary.groups.map((g) => g.name), ["npm:kafkajs", "consumer/"]);
+});
+
+Deno.test("places name npm packages, workspace folders and the runtime", () => {
+  assertEquals(
+    placeOf("file:///root/.cache/deno/npm/registry.npmjs.org/@grpc/grpc-js/1.14.7/build/src/x.js")
+      .group,
+    "npm:@grpc/grpc-js",
+  );
+  assertEquals(placeOf("file:///work/main/proto/messages.ts").group, "proto/");
+  assertEquals(placeOf("ext:deno_node/internal/buffer.mjs").group, "runtime (deno_node)");
+});
