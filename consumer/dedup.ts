@@ -41,10 +41,10 @@ export interface DedupStore {
   /** Adds one failed attempt to each id (one round trip for all). */
   recordFailures(ids: readonly string[]): Promise<void>;
   /**
-   * Marks `processed` ids processed (with the configured TTL) and forgets the attempts of those
-   * and of `deadLettered` ids, so a dead letter replayed later gets a full set of attempts.
+   * Marks `processed` ids processed (with the configured TTL) and forgets the recorded attempts
+   * of `forget` ids, so a dead letter replayed later gets a full set of attempts.
    */
-  settle(processed: readonly string[], deadLettered: readonly string[]): Promise<void>;
+  settle(processed: readonly string[], forget: readonly string[]): Promise<void>;
 }
 
 /** The Redis key of a processed comment id. */
@@ -86,13 +86,13 @@ export class RedisDedup implements DedupStore {
     await execOrThrow(pipeline);
   }
 
-  async settle(processed: readonly string[], deadLettered: readonly string[]): Promise<void> {
-    if (processed.length + deadLettered.length === 0) return;
+  async settle(processed: readonly string[], forget: readonly string[]): Promise<void> {
+    if (processed.length + forget.length === 0) return;
     const pipeline = this.redis.pipeline();
     for (const id of processed) pipeline.set(processedKey(id), "1", "EX", this.ttlSeconds);
-    const forget = [...processed, ...deadLettered].map(attemptsKey);
-    for (let start = 0; start < forget.length; start += 1000) {
-      pipeline.del(...forget.slice(start, start + 1000));
+    const keys = forget.map(attemptsKey);
+    for (let start = 0; start < keys.length; start += 1000) {
+      pipeline.del(...keys.slice(start, start + 1000));
     }
     await execOrThrow(pipeline);
   }

@@ -1,8 +1,9 @@
 /**
- * Flow control between Kafka and the pipeline: takes messages in (up to a bound on memory),
- * runs a few pipeline passes at once, parks failed items in the retry scheduler while later
- * messages keep flowing, commits per partition only up to the oldest unfinished message, and
- * asks for fetching to pause while the bound is reached or a dependency is down.
+ * Flow control between Kafka and the pipeline: takes messages in (up to a bound on memory; the
+ * Kafka side waits for room), runs a few pipeline passes at once, parks failed items in the
+ * retry scheduler while later messages keep flowing, commits per partition only up to the
+ * oldest unfinished message, and asks for fetching to pause while a dependency is down or the
+ * consumer is stopping.
  *
  * @module
  */
@@ -41,8 +42,6 @@ export interface InMessage {
   value: Uint8Array | null;
 }
 
-/** Messages in memory fall to this share of the bound before fetching resumes. */
-const RESUME_RATIO = 0.75;
 /** Wait before re-running a pass that failed for an unexpected reason. */
 const UNEXPECTED_FAILURE_DELAY_MS = 1000;
 const COMMIT_RETRY_MS = 1000;
@@ -60,7 +59,7 @@ export class Flow {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #retryTimerAt = Infinity;
   #paused = false;
-  #capacityPaused = false;
+  #roomWaiters = new Set<() => void>();
   #committing: Promise<void> | null = null;
   #commitAgain = false;
   #commitTimer: ReturnType<typeof setTimeout> | undefined;
@@ -102,36 +101,36 @@ export class Flow {
   }
 
   /**
-   * Takes in messages of one fetched batch. Returns the offset up to which Kafka may move its
-   * fetch position (the last message taken or skipped, or `lastOffset` when all were), or null
-   * when nothing was taken and the batch must be fetched again later.
+   * Takes in messages of one fetched batch, starting at index `from`, as many as the in-flight
+   * bound allows. Returns the index of the first message not taken (`messages.length` when all
+   * were) and the offset up to which Kafka may move its fetch position (null when nothing was
+   * taken: intake is paused, and the rest must be fetched again later).
    */
   offer(
     topic: string,
     partition: number,
     messages: readonly InMessage[],
     lastOffset: string,
-  ): string | null {
+    from = 0,
+  ): { next: number; resolveTo: string | null } {
     if (this.#stopping || this.guard.anyDown) {
       this.#updatePause();
-      return null;
+      return { next: from, resolveTo: null };
     }
     const epoch = this.tracker.epoch(topic, partition);
     let room = this.options.maxInFlight - this.#inFlight;
     let resolveTo: string | null = null;
     let taken = 0;
-    let truncated = false;
-    for (const message of messages) {
+    let next = from;
+    for (; next < messages.length; next++) {
+      const message = messages[next];
       const offset = Number(message.offset);
       if (this.tracker.seen(topic, partition, offset)) {
         // Kafka replays from the committed offset after a rebalance; these are still ours.
         resolveTo = message.offset;
         continue;
       }
-      if (room <= 0) {
-        truncated = true;
-        break;
-      }
+      if (room <= 0) break;
       this.tracker.register(topic, partition, offset);
       this.#queue.push(newWorkItem(topic, partition, epoch, message));
       this.#inFlight++;
@@ -139,15 +138,43 @@ export class Flow {
       taken++;
       resolveTo = message.offset;
     }
-    if (!truncated) {
+    if (next === messages.length) {
       this.tracker.advance(topic, partition, Number(lastOffset));
       resolveTo = lastOffset;
     }
     this.stats.received += taken;
-    this.#updatePause();
     this.#pump();
-    if (taken === 0 && !truncated) this.#requestCommit();
-    return resolveTo;
+    if (taken === 0) this.#requestCommit();
+    return { next, resolveTo };
+  }
+
+  /**
+   * Resolves true once there is room for a full pass of new messages, false after `timeoutMs`
+   * or when intake stopped. The Kafka side waits here (heartbeating) instead of pausing, which
+   * would make kafkajs sleep a whole fetch wait before looking again.
+   */
+  waitForRoom(timeoutMs: number): Promise<boolean> {
+    if (this.#hasRoom()) return Promise.resolve(true);
+    if (this.#stopping) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.#roomWaiters.delete(wake);
+        resolve(this.#hasRoom() && !this.#stopping);
+      };
+      const timer = setTimeout(wake, timeoutMs);
+      this.#roomWaiters.add(wake);
+    });
+  }
+
+  #hasRoom(): boolean {
+    const { maxInFlight, batchSize } = this.options;
+    return this.#inFlight === 0 || this.#inFlight <= maxInFlight - Math.min(batchSize, maxInFlight);
+  }
+
+  #notifyRoom(): void {
+    if (this.#roomWaiters.size === 0 || (!this.#hasRoom() && !this.#stopping)) return;
+    for (const wake of [...this.#roomWaiters]) wake();
   }
 
   /**
@@ -177,7 +204,7 @@ export class Flow {
       partitions: [...revoked],
       droppedMessages: dropped,
     });
-    this.#updatePause();
+    this.#notifyRoom();
   }
 
   /**
@@ -193,6 +220,7 @@ export class Flow {
     this.#queueHead = 0;
     this.scheduler.removeWhere(() => true);
     this.#inFlight -= abandoned;
+    this.#notifyRoom();
     this.logger.info("Stopping: waiting for passes in progress", {
       passes: this.#passes.size,
       abandonedMessages: abandoned,
@@ -220,10 +248,7 @@ export class Flow {
   }
 
   #updatePause(): void {
-    const max = this.options.maxInFlight;
-    if (this.#inFlight >= max) this.#capacityPaused = true;
-    else if (this.#inFlight <= max * RESUME_RATIO) this.#capacityPaused = false;
-    const paused = this.#stopping || this.guard.anyDown || this.#capacityPaused;
+    const paused = this.#stopping || this.guard.anyDown;
     if (paused !== this.#paused) {
       this.#paused = paused;
       this.hooks.setPaused(paused);
@@ -279,8 +304,8 @@ export class Flow {
   #startPass(items: WorkItem[]): void {
     const pass = this.#runPass(items).finally(() => {
       this.#passes.delete(pass);
-      this.#updatePause();
       this.#pump();
+      this.#notifyRoom();
     });
     this.#passes.add(pass);
   }

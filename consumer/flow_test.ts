@@ -76,7 +76,7 @@ function lastCommitted(commits: CommitPoint[][], partition: number): string | un
 
 Deno.test("finished work is committed up to the next offset", async () => {
   const { flow, commits } = setup();
-  assertEquals(flow.offer("raw", 0, messages(0, 5), "4"), "4");
+  assertEquals(flow.offer("raw", 0, messages(0, 5), "4").resolveTo, "4");
   await tick(5);
   assertEquals(lastCommitted(commits, 0), "5");
   assertEquals(flow.inFlight, 0);
@@ -108,19 +108,21 @@ Deno.test("an item waiting for its retry holds its partition's commit, not the f
   assertEquals(flow.inFlight, 0);
 });
 
-Deno.test("at the in-flight bound the rest of a batch is left for later and fetching pauses", async () => {
-  const { flow, runner, pauses } = setup({ maxInFlight: 10 });
+Deno.test("at the in-flight bound the rest of a batch waits for room, without pausing", async () => {
+  const { flow, runner, pauses } = setup({ maxInFlight: 10, batchSize: 5 });
   let release: () => void = () => {};
   runner.gate = new Promise((resolve) => release = resolve);
-  // Only 10 fit: fetching may move to offset 9 only, and pauses.
-  assertEquals(flow.offer("raw", 0, messages(0, 15), "14"), "9");
-  assertEquals(pauses, [true]);
+  // Only 10 fit: fetching may move to offset 9 only.
+  assertEquals(flow.offer("raw", 0, messages(0, 15), "14"), { next: 10, resolveTo: "9" });
   assertEquals(flow.inFlight, 10);
-  assertEquals(flow.offer("raw", 0, messages(10, 5), "14"), null);
+  assertEquals(flow.offer("raw", 0, messages(0, 15), "14", 10), { next: 10, resolveTo: null });
+  assertEquals(pauses, []);
+  assertEquals(await flow.waitForRoom(10), false);
+  const room = flow.waitForRoom(5_000);
   release();
+  assertEquals(await room, true);
+  assertEquals(flow.offer("raw", 0, messages(0, 15), "14", 10), { next: 15, resolveTo: "14" });
   await tick(5);
-  assertEquals(pauses, [true, false]);
-  assertEquals(flow.offer("raw", 0, messages(10, 5), "14"), "14");
 });
 
 Deno.test("a re-delivery after a rebalance is skipped, not processed twice", async () => {
@@ -130,7 +132,7 @@ Deno.test("a re-delivery after a rebalance is skipped, not processed twice", asy
   flow.offer("raw", 0, messages(0, 5), "4");
   flow.assign("raw", [0, 1]);
   // Kafka replays from the committed offset after the rebalance.
-  assertEquals(flow.offer("raw", 0, messages(0, 7), "6"), "6");
+  assertEquals(flow.offer("raw", 0, messages(0, 7), "6").resolveTo, "6");
   release();
   await tick(5);
   assertEquals(runner.passes.flat(), ["0", "1", "2", "3", "4", "5", "6"]);
@@ -159,10 +161,10 @@ Deno.test("a dependency down pauses intake; its return resumes it", async () => 
   const { flow, guard, pauses } = setup();
   guard.reportDown("postgresql", new Error("refused"));
   assertEquals(pauses, [true]);
-  assertEquals(flow.offer("raw", 0, messages(0, 3), "2"), null);
+  assertEquals(flow.offer("raw", 0, messages(0, 3), "2").resolveTo, null);
   guard.reportUp("postgresql");
   assertEquals(pauses, [true, false]);
-  assertEquals(flow.offer("raw", 0, messages(0, 3), "2"), "2");
+  assertEquals(flow.offer("raw", 0, messages(0, 3), "2").resolveTo, "2");
   await tick(5);
 });
 
@@ -176,5 +178,5 @@ Deno.test("stop abandons queued and waiting work uncommitted and commits what is
   assertEquals(lastCommitted(commits, 0), "1");
   assertEquals(flow.inFlight, 0);
   assertEquals(flow.waitingForRetry, 0);
-  assertEquals(flow.offer("raw", 0, messages(4, 1), "4"), null);
+  assertEquals(flow.offer("raw", 0, messages(4, 1), "4").resolveTo, null);
 });

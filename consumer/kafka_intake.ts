@@ -17,7 +17,9 @@ export interface IntakeTarget {
     partition: number,
     messages: readonly InMessage[],
     lastOffset: string,
-  ): string | null;
+    from?: number,
+  ): { next: number; resolveTo: string | null };
+  waitForRoom(timeoutMs: number): Promise<boolean>;
   assign(topic: string, partitions: readonly number[]): void;
 }
 
@@ -58,6 +60,8 @@ export class KafkaIntake {
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1_048_576,
       maxBytes: 10_485_760,
+      // Also how long kafkajs sleeps between looks while paused: resume promptly after an outage.
+      maxWaitTimeInMs: 1_000,
     });
   }
 
@@ -73,11 +77,30 @@ export class KafkaIntake {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 1,
-      eachBatch: ({ batch, resolveOffset }) => {
-        const to = target.offer(batch.topic, batch.partition, batch.messages, batch.lastOffset());
-        // Without resolving, kafkajs fetches the same messages again once resumed.
-        if (to !== null) resolveOffset(to);
-        return Promise.resolve();
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        const { messages } = batch;
+        const last = batch.lastOffset();
+        let from = 0;
+        for (;;) {
+          const { next, resolveTo } = target.offer(topic, batch.partition, messages, last, from);
+          // What is not resolved is fetched again (after a pause, or by the next owner).
+          if (resolveTo !== null) resolveOffset(resolveTo);
+          if (
+            next >= messages.length || (resolveTo === null && next === from && this.#wantPaused)
+          ) {
+            return;
+          }
+          from = next;
+          // The in-flight bound is reached: wait here, so fetching stops without kafkajs's
+          // pause (which would sleep a whole fetch wait), and keep the membership alive.
+          await target.waitForRoom(1_000);
+          try {
+            await heartbeat();
+          } catch {
+            return; // A rebalance: kafkajs rejoins and fetches from the committed offsets.
+          }
+          if (!isRunning() || isStale()) return;
+        }
       },
     });
   }

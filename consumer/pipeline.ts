@@ -89,6 +89,14 @@ export class Pipeline {
       finished.push(item);
     };
 
+    stats.passes++;
+    let clock = performance.now();
+    const lap = () => {
+      const now = performance.now();
+      const elapsed = now - clock;
+      clock = now;
+      return elapsed;
+    };
     // 1. Validate what has not been validated yet (retries already were).
     const valid: WorkItem[] = [];
     for (const item of items) {
@@ -127,6 +135,7 @@ export class Pipeline {
       valid.push(item);
     }
 
+    stats.validateMs += lap();
     // 2. Duplicates: repeats inside the pass, then ids Redis remembers as processed.
     const { first, repeats } = splitRepeats(valid, (item) => item.comment!.commentId);
     let duplicates = repeats.length;
@@ -148,6 +157,7 @@ export class Pipeline {
       fresh.push(item);
     });
 
+    stats.redisMs += lap();
     // 3. Cache, then one sentiment call per chunk of misses.
     const misses: WorkItem[] = [];
     for (const item of fresh) {
@@ -207,6 +217,7 @@ export class Pipeline {
       await guard.run("redis", () => deps.dedup.recordFailures(failed), signal);
     }
 
+    stats.sentimentMs += lap();
     // 4. Store every tagged item in one statement.
     const tagged = fresh.filter((item) => item.tag !== null);
     const rows: NewComment[] = tagged.map((item) => ({
@@ -257,6 +268,7 @@ export class Pipeline {
     stats.duplicates += duplicates;
     stats.deadLettered += deadLetters.length;
 
+    stats.storeMs += lap();
     // 5. Counters, and the produce request, then mark Redis.
     await Promise.all([
       guard.run("postgresql", () =>
@@ -268,16 +280,22 @@ export class Pipeline {
       guard.run("kafka", () => deps.publisher.publish(processed, deadLetters), signal),
     ]);
     stats.published += processed.length;
-    const lettered = deadLetters.flatMap(({ letter }) =>
-      letter.attempts > 0 && letter.commentId !== null ? [letter.commentId] : []
-    );
-    if (processed.length + lettered.length > 0) {
+    stats.publishMs += lap();
+    // Only ids with recorded failures have an attempts key to forget.
+    const forget = [
+      ...tagged.filter((item) => item.failures > 0).map((item) => item.comment!.commentId),
+      ...deadLetters.flatMap(({ letter }) =>
+        letter.attempts > 0 && letter.commentId !== null ? [letter.commentId] : []
+      ),
+    ];
+    if (processed.length + forget.length > 0) {
       await guard.run(
         "redis",
-        () => deps.dedup.settle(processed.map((comment) => comment.commentId), lettered),
+        () => deps.dedup.settle(processed.map((comment) => comment.commentId), forget),
         signal,
       );
     }
+    stats.redisMs += lap();
     return { finished, retry };
   }
 

@@ -39,9 +39,9 @@ class FakeDedup implements DedupStore {
     for (const id of ids) this.attempts.set(id, (this.attempts.get(id) ?? 0) + 1);
     return Promise.resolve();
   }
-  settle(processed: readonly string[], deadLettered: readonly string[]): Promise<void> {
+  settle(processed: readonly string[], forget: readonly string[]): Promise<void> {
     for (const id of processed) this.processed.add(id);
-    for (const id of [...processed, ...deadLettered]) this.attempts.delete(id);
+    for (const id of forget) this.attempts.delete(id);
     return Promise.resolve();
   }
 }

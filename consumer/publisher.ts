@@ -1,6 +1,7 @@
 /**
- * Kafka output: processed comments (keyed by commentId) and dead letters, all of one pipeline
- * pass in a single produce request, acknowledged by every in-sync replica.
+ * Kafka output: processed comments (keyed by commentId) and dead letters of one pipeline pass,
+ * in as few produce requests as the broker's size limit allows, acknowledged by every in-sync
+ * replica.
  *
  * @module
  */
@@ -23,38 +24,90 @@ export interface Publisher {
   ): Promise<void>;
 }
 
+/**
+ * Most bytes (keys and values) per produce request. Kafka refuses a request whose record batch
+ * exceeds the broker's message.max.bytes (1 MiB by default), and a refused batch would be
+ * retried forever, so a pass's output is split below that.
+ */
+export const MAX_REQUEST_BYTES = 768 * 1024;
+
+/** Per-record overhead assumed when sizing requests (headers, lengths, timestamps). */
+const RECORD_OVERHEAD = 64;
+
+interface OutMessage {
+  topic: string;
+  key: string | Buffer | null;
+  value: string;
+  headers?: Record<string, string>;
+}
+
+/** Splits messages into requests of at most `maxBytes` (a single larger message goes alone). */
+export function splitBySize<T extends { size: number }>(
+  items: readonly T[],
+  maxBytes: number,
+): T[][] {
+  const chunks: T[][] = [];
+  let chunk: T[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (chunk.length > 0 && bytes + item.size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(item);
+    bytes += item.size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
+}
+
 /** {@link Publisher} on a kafkajs producer (create it with `idempotent: true`). */
 export class KafkaPublisher implements Publisher {
   constructor(
     readonly producer: Producer,
     readonly topics: { processed: string; deadLetter: string },
+    readonly maxRequestBytes = MAX_REQUEST_BYTES,
   ) {}
 
   async publish(
     processed: readonly ProcessedComment[],
     deadLetters: readonly DeadLetterMessage[],
   ): Promise<void> {
-    const topicMessages = [];
-    if (processed.length > 0) {
-      topicMessages.push({
-        topic: this.topics.processed,
-        messages: processed.map((comment) => ({
-          key: comment.commentId,
-          value: JSON.stringify(comment),
-        })),
-      });
+    const out: (OutMessage & { size: number })[] = [];
+    const add = (message: OutMessage) => {
+      const keySize = message.key === null ? 0 : message.key.length;
+      out.push({ ...message, size: Buffer.byteLength(message.value) + keySize + RECORD_OVERHEAD });
+    };
+    for (const comment of processed) {
+      add({ topic: this.topics.processed, key: comment.commentId, value: JSON.stringify(comment) });
     }
-    if (deadLetters.length > 0) {
-      topicMessages.push({
+    for (const { letter, key } of deadLetters) {
+      add({
         topic: this.topics.deadLetter,
-        messages: deadLetters.map(({ letter, key }) => ({
-          key: key === null ? letter.commentId : Buffer.from(key),
-          value: JSON.stringify(letter),
-          headers: { reason: letter.reason },
-        })),
+        key: key === null ? letter.commentId : Buffer.from(key),
+        value: JSON.stringify(letter),
+        headers: { reason: letter.reason },
       });
     }
-    if (topicMessages.length === 0) return;
-    await this.producer.sendBatch({ topicMessages, acks: -1 });
+    if (out.length === 0) return;
+    // kafkajs queues the requests behind one another (idempotent: one in flight).
+    await Promise.all(
+      splitBySize(out, this.maxRequestBytes).map((chunk) => {
+        const byTopic = new Map<
+          string,
+          { key: string | Buffer | null; value: string; headers?: Record<string, string> }[]
+        >();
+        for (const { topic, key, value, headers } of chunk) {
+          let messages = byTopic.get(topic);
+          if (!messages) byTopic.set(topic, messages = []);
+          messages.push(headers ? { key, value, headers } : { key, value });
+        }
+        return this.producer.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          acks: -1,
+        });
+      }),
+    );
   }
 }

@@ -29,6 +29,13 @@ export class Stats {
   deadLettered = 0;
   invalid = 0;
   published = 0;
+  /** Pipeline passes run, and the time spent in each step, summed over passes (ms). */
+  passes = 0;
+  validateMs = 0;
+  redisMs = 0;
+  sentimentMs = 0;
+  storeMs = 0;
+  publishMs = 0;
 
   snapshot(): Record<string, number> {
     return { ...this } as unknown as Record<string, number>;

@@ -93,15 +93,21 @@ export class PostgresCommentStore implements CommentStore {
         SELECT comment_id, text, text_hash, tag, source, created_at, consumer_id, retry_count
         FROM input
         ON CONFLICT (comment_id) DO NOTHING
-        RETURNING seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-                  consumer_id, retry_count
+        RETURNING seq, comment_id, processed_at
       )
-      SELECT true AS inserted, * FROM inserted
+      -- New rows hold what was sent: only their seq and processed_at come back.
+      SELECT true AS inserted, seq, comment_id, NULL AS text, NULL AS text_hash, NULL AS tag,
+             NULL AS source, NULL::timestamptz AS created_at, processed_at,
+             NULL AS consumer_id, NULL::integer AS retry_count
+      FROM inserted
       UNION ALL
       SELECT false AS inserted, c.seq, c.comment_id, c.text, c.text_hash, c.tag, c.source,
              c.created_at, c.processed_at, c.consumer_id, c.retry_count
       FROM comments c WHERE c.comment_id IN (SELECT comment_id FROM input)`;
-    const stored = rows.map(storedOf);
+    const sent = new Map(comments.map((comment) => [comment.commentId, comment]));
+    const stored = rows.map((row) =>
+      row.inserted ? insertedOf(row, sent.get(row.comment_id)!) : storedOf(row)
+    );
     if (stored.length < comments.length) {
       // A row another transaction committed while this statement waited on its conflict is in
       // neither half; a new statement (new snapshot) sees it.
@@ -129,6 +135,17 @@ export class PostgresCommentStore implements CommentStore {
         ELSE 0 END
       WHERE name IN ('duplicates_discarded', 'dead_lettered', 'retry_attempts')`;
   }
+}
+
+function insertedOf(row: Row, comment: NewComment): StoredComment {
+  return {
+    ...comment,
+    // As PostgreSQL gives it back: normalised to UTC.
+    createdAt: new Date(comment.createdAt).toISOString(),
+    seq: Number(row.seq),
+    processedAt: row.processed_at.toISOString(),
+    inserted: true,
+  };
 }
 
 function storedOf(row: Row): StoredComment {

@@ -1,0 +1,15 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { splitBySize } from "./publisher.ts";
+
+const sized = (sizes: number[]) => sizes.map((size, id) => ({ id, size }));
+
+Deno.test("requests stay under the size limit, in order", () => {
+  const chunks = splitBySize(sized([400, 400, 400, 100, 900, 50]), 1000);
+  assertEquals(chunks.map((chunk) => chunk.map((item) => item.id)), [[0, 1], [2, 3], [4, 5]]);
+});
+
+Deno.test("a message larger than the limit goes alone; nothing is dropped", () => {
+  const chunks = splitBySize(sized([10, 5000, 10]), 1000);
+  assertEquals(chunks.map((chunk) => chunk.map((item) => item.id)), [[0], [1], [2]]);
+  assertEquals(splitBySize([], 1000), []);
+});
