@@ -14,6 +14,7 @@ import {
   type ServiceProcess,
   startService,
   type TestDatabase,
+  testKafka,
   testRedisUrl,
   type TestTopics,
 } from "@sentiment/infra/testkit";
@@ -304,6 +305,83 @@ integrationTest(
       const status = await consumer.stop();
       await sentiment.stop();
       assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
+    }
+  },
+);
+
+integrationTest(
+  "SIGTERM while items wait for a retry: commits only finished work, leaves the group, exits 0; a restart finishes the rest",
+  async () => {
+    const topics = await createTestTopics(3);
+    await using db = await createTestDatabase();
+    const redisUrl = await testRedisUrl();
+    // Enough failures that items wait at the stop; few enough that none fails all 6 attempts.
+    const sentiment = await startSentiment({
+      SENTIMENT_FAILURE_RATIO: "0.1",
+      SENTIMENT_FAILURE_SEED: "4",
+    });
+    const { messages, distinct } = commentsWithDuplicates(3000, 0, 61);
+    await publish(topics.raw, asMessages(messages));
+    const group = `test-consumer-${crypto.randomUUID().slice(0, 8)}`;
+    const start = async () => {
+      const port = await freePort();
+      const process = startService(
+        "consumer",
+        consumerEnv({
+          topics: topics.env,
+          databaseUrl: db.url,
+          redisUrl,
+          sentimentAddress: sentiment.address,
+          healthPort: port,
+          extra: {
+            CONSUMER_GROUP: group,
+            RETRY_DELAYS_MS: "2000,2000,2000,2000,2000",
+          },
+        }),
+      );
+      return { port, process };
+    };
+    const first = await start();
+    let last = first.process;
+    const admin = testKafka("consumer-test-admin").admin();
+    await admin.connect();
+    try {
+      await waitFor("items waiting for a retry", async () => {
+        const status = await health(first.port);
+        return status.waitingForRetry > 0 && (await storedCount(db)) > 0 ? true : undefined;
+      }, [first.process]);
+      const status = await first.process.stop();
+      assertEquals(status.code, 0, first.process.lines.slice(-20).join("\n"));
+      ok(first.process.lines.some((line) => line.includes('"message":"Stopped"')));
+      const [description] = (await admin.describeGroups([group])).groups;
+      assertEquals(description.members, [], "the stopped consumer left the group");
+
+      // Every message before a committed offset is finished: its comment is in PostgreSQL.
+      const stored = new Set(
+        (await db.sql<{ comment_id: string }[]>`SELECT comment_id FROM comments`)
+          .map((row) => row.comment_id),
+      );
+      const committed = await admin.fetchOffsets({ groupId: group, topics: [topics.raw] });
+      const raw = await readTopic(topics.raw, (all) => all.length >= messages.length);
+      let before = 0;
+      for (const { partition, offset } of committed[0].partitions) {
+        for (const message of raw) {
+          if (message.partition !== partition || Number(message.offset) >= Number(offset)) continue;
+          ok(stored.has(message.key!), `offset ${message.offset} of ${partition} is finished`);
+          before++;
+        }
+      }
+      ok(before > 0, "some finished work was committed");
+      ok(stored.size < distinct.size, "the stop came while work remained");
+
+      const second = await start();
+      last = second.process;
+      await assertStoredOnceAndPublished(db, topics, distinct, [second.process]);
+    } finally {
+      await admin.disconnect();
+      const status = await last.stop();
+      await sentiment.stop();
+      assertEquals(status.code, 0, last.lines.slice(-20).join("\n"));
     }
   },
 );
