@@ -33,6 +33,8 @@ export interface LatencyResult {
   /** Distinct comments that never reached the client before the wait ended. */
   missing: number;
   resources: Record<string, { peakRssMiB: number; cpuSeconds: number }>;
+  /** 1-minute load average at the end of the run (other work on the machine shows here). */
+  loadAverage: number;
 }
 
 interface Arrival {
@@ -219,6 +221,7 @@ export async function runLatency(options: {
       retried: rounded(distribution(retried.map((a) => a.latencyMs))),
       missing: Math.max(0, (expected ?? 0) - arrivals.size),
       resources: monitor.report(),
+      loadAverage: round(Deno.loadavg()[0], 2),
     };
   } finally {
     abort.abort();

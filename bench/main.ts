@@ -9,7 +9,8 @@
  * Settings (environment): BENCH_COUNT (200000), BENCH_CONSUMERS ("1,2"),
  * BENCH_LATENCY_RATES ("1000,5000"), BENCH_LATENCY_SECONDS (20), BENCH_WARMUP_SECONDS (2),
  * BENCH_CPU_PROF=1 (profile the consumer in the 1-consumer run 2), BENCH_RUNS ("1,2,3"),
- * BENCH_ECHO=1 (print the services' log lines).
+ * BENCH_ECHO=1 (print the services' log lines), BENCH_CONSUMER_ENV (JSON of extra consumer
+ * variables, for experiments: results go to bench/results/experiment.json only).
  *
  * Starts Kafka/PostgreSQL/Redis when they are not running (and stops them again at the end);
  * every run has its own topics, database and services, removed when it ends or on Ctrl-C.
@@ -26,6 +27,7 @@ import { EndStateError, runPipeline } from "./pipeline.ts";
 import { cleanupAll, commandOutput, onCleanup } from "./processes.ts";
 import { readProfiles, summarizeProfiles } from "./profile.ts";
 import { type Machine, markdown, type Results, spliceMarkdown } from "./report.ts";
+import { consumerOverrides } from "./stage.ts";
 import { runTransport } from "./transport.ts";
 
 const say = (line: string) =>
@@ -111,11 +113,31 @@ async function machine(): Promise<Machine> {
       redis: /redis_version:(\S+)/.exec(info)?.[1] ?? "unknown",
       os: `Linux ${Deno.osRelease()}`,
       loadAtStart: Deno.loadavg()[0],
+      commit: await commitMeasured(),
     };
   } finally {
     await sql.end();
     redis.disconnect();
   }
+}
+
+/** HEAD, and whether the services' folders differ from it (work in progress is measured too). */
+async function commitMeasured(): Promise<string> {
+  const head = (await commandOutput("git", ["-C", PROJECT_ROOT, "rev-parse", "--short", "HEAD"]))
+    .trim();
+  const dirty = (await commandOutput("git", [
+    "-C",
+    PROJECT_ROOT,
+    "status",
+    "--porcelain",
+    "--",
+    "consumer",
+    "api",
+    "producer",
+    "sentiment",
+    "proto",
+  ])).trim();
+  return head === "" ? "unknown" : dirty === "" ? head : `${head} + uncommitted service changes`;
 }
 
 async function main(): Promise<number> {
@@ -233,6 +255,17 @@ async function main(): Promise<number> {
 
 async function writeResults(results: Results): Promise<void> {
   await Deno.mkdir(RESULTS_DIR, { recursive: true });
+  const overrides = consumerOverrides();
+  if (Object.keys(overrides).length > 0) {
+    // An experiment: kept apart so that BENCHMARKS.md shows the services as configured.
+    results.settings.consumerEnv = JSON.stringify(overrides);
+    await Deno.writeTextFile(
+      join(RESULTS_DIR, "experiment.json"),
+      JSON.stringify(results, null, 2) + "\n",
+    );
+    say("wrote bench/results/experiment.json (BENCH_CONSUMER_ENV set; BENCHMARKS.md untouched)");
+    return;
+  }
   // A run without a profile keeps the last profile taken, marked with its date.
   if (!results.profile) {
     try {

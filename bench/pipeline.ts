@@ -60,6 +60,8 @@ export interface PipelineResult {
   resources: Record<string, { peakRssMiB: number; cpuSeconds: number }>;
   /** CPU seconds of Kafka, PostgreSQL and Redis during the run (machine-wide, approximate). */
   infraCpuSeconds: Record<string, number>;
+  /** 1-minute load average at the end of the run (other work on the machine shows here). */
+  loadAverage: number;
   /** The consumers' own per-step timings (ms summed over passes), from their health endpoint. */
   consumerCounters: Record<string, Record<string, number>>;
 }
@@ -235,6 +237,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
         Object.entries(infraSeconds).map(([name, seconds]) => [name, round(seconds, 1)]),
       ),
       consumerCounters,
+      loadAverage: round(Deno.loadavg()[0], 2),
     };
     if (!endState.ok) {
       const sample = (ids: string[]) => ids.slice(0, 5).join(", ") || "-";

@@ -19,6 +19,8 @@ export interface Machine {
   postgres: string;
   redis: string;
   os: string;
+  /** The commit measured, with a note when the services had uncommitted changes. */
+  commit: string;
   /** 1-minute load average when the bench started (other work on the machine shows here). */
   loadAtStart: number;
 }
@@ -57,7 +59,7 @@ export function markdown(results: Results): string {
     `Machine: ${m.cores} cores (${m.cpuModel}), ${n(m.memoryGiB, 1)} GiB memory, ${m.os}; ` +
       `Deno ${m.deno} (V8 ${m.v8}), Apache Kafka ${m.kafka} (KRaft, one node), ` +
       `PostgreSQL ${m.postgres}, Redis ${m.redis}; everything on this one machine. ` +
-      `Load average at start: ${n(m.loadAtStart, 2)}.`,
+      `Load average at start: ${n(m.loadAtStart, 2)}. Code: ${m.commit}.`,
     "",
   );
   if (results.failures.length > 0) {
@@ -95,9 +97,8 @@ export function markdown(results: Results): string {
         `(${n(p.duplicatesSent)} duplicates), ${n(p.endState.distinctValid)} distinct, ` +
         `${n(p.endState.stored)} stored once, ${n(p.endState.deadLettered)} dead-lettered, ` +
         `lost ${p.endState.lost}, doubled ${p.endState.doubled}, unpublished ${p.endState.unpublished}; ` +
-        `${n(p.retried)} needed retries (max retryCount ${p.maxRetryCount}); producer ${
-          n(p.producerPerSecond)
-        }/s |`,
+        `${n(p.retried)} needed retries (max retryCount ${p.maxRetryCount}); ` +
+        `producer ${n(p.producerPerSecond)}/s; load average at the end ${n(p.loadAverage, 2)} |`,
     );
   }
   for (const l of results.latency) {
@@ -108,7 +109,8 @@ export function markdown(results: Results): string {
         `p50 **${n(f.p50)} ms**, p95 ${n(f.p95)} ms, p99 **${n(f.p99)} ms**, max ${n(f.max)} ms ` +
         `(${n(f.count)} comments after a ${l.warmupSeconds} s warm-up) |`,
       `| 3. latency at ${n(l.rate)}/s, after a retry | p50 ${n(r.p50)} ms, p99 ${n(r.p99)} ms, ` +
-        `max ${n(r.max)} ms (${n(r.count)} comments); missing at the client: ${l.missing} |`,
+        `max ${n(r.max)} ms (${n(r.count)} comments); missing at the client: ${l.missing}; ` +
+        `load average at the end ${n(l.loadAverage, 2)} |`,
     );
   }
   out.push("");

@@ -60,6 +60,17 @@ export async function startSentiment(): Promise<{ service: Service; address: str
   return { service, address: `127.0.0.1:${port}` };
 }
 
+/**
+ * Extra consumer variables for experiments, as JSON in BENCH_CONSUMER_ENV (e.g.
+ * `{"MAX_IN_FLIGHT":"6000"}`); such runs write bench/results/experiment.json only.
+ */
+export function consumerOverrides(): Record<string, string> {
+  const text = Deno.env.get("BENCH_CONSUMER_ENV")?.trim();
+  if (!text) return {};
+  const parsed = JSON.parse(text);
+  return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
+}
+
 export interface ConsumerOptions {
   name: string;
   group: string;
@@ -82,6 +93,7 @@ export async function startConsumer(stage: Stage, options: ConsumerOptions): Pro
     // Ids are unique per run (random producer seed); a short TTL keeps Redis from filling up.
     DEDUP_TTL_SECONDS: "900",
     LOG_LEVEL: "info",
+    ...consumerOverrides(),
   }, { name: options.name, denoFlags: options.denoFlags });
   await waitForHttp(`http://127.0.0.1:${port}/readyz`, 90_000, service);
   return service;
