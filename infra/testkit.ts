@@ -21,6 +21,7 @@ import { redisHealthy } from "./redis.ts";
 import { readInfraSettings } from "./settings.ts";
 
 export { PROJECT_ROOT };
+export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
 
 export interface InfraConfig {
   kafkaBrokers: string[];
