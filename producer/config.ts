@@ -10,6 +10,7 @@ import {
   envHostPorts,
   envInt,
   envNumber,
+  envPort,
   type EnvSource,
   envString,
 } from "@sentiment/proto/config";
@@ -38,6 +39,9 @@ export interface ProducerConfig {
   /** JSON-lines file receiving each message's true class; none when unset. */
   truthFile?: string;
   summaryIntervalMs: number;
+  /** Where `/healthz` and `/metrics` are served. */
+  healthHost: string;
+  healthPort: number;
   logLevel: LogLevel;
 }
 
@@ -68,6 +72,8 @@ export const PRODUCER_ENV = {
   PRODUCER_BATCH_SIZE: "500",
   PRODUCER_TRUTH_FILE: "(unset: none)",
   PRODUCER_SUMMARY_INTERVAL_MS: "10000",
+  PRODUCER_HEALTH_HOST: "127.0.0.1",
+  PRODUCER_HEALTH_PORT: "3003",
   LOG_LEVEL: "info",
 } as const;
 
@@ -148,6 +154,8 @@ function read(env: EnvSource): ProducerConfig {
     batchSize: envInt(env, "PRODUCER_BATCH_SIZE", 500, { min: 1, max: 100_000 }),
     truthFile: truthFile === "" ? undefined : truthFile,
     summaryIntervalMs: envInt(env, "PRODUCER_SUMMARY_INTERVAL_MS", 10_000, { min: 100 }),
+    healthHost: envString(env, "PRODUCER_HEALTH_HOST", "127.0.0.1"),
+    healthPort: envPort(env, "PRODUCER_HEALTH_PORT", 3003),
     logLevel,
   };
 }

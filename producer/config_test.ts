@@ -17,6 +17,8 @@ Deno.test("defaults: local Kafka, raw-comments, random pace, 5 % duplicates", ()
     batchSize: 500,
     truthFile: undefined,
     summaryIntervalMs: 10_000,
+    healthHost: "127.0.0.1",
+    healthPort: 3003,
     logLevel: "info",
   });
 });

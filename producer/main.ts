@@ -6,12 +6,14 @@
  */
 import { loadConfigOrExit } from "@sentiment/proto/config";
 import { createLogger } from "@sentiment/proto/log";
+import { serveOpsEndpoint } from "@sentiment/proto/metrics";
 import { readProducerConfig } from "./config.ts";
 import { createCommentGenerator } from "./generator.ts";
+import { createProducerMetrics } from "./metrics.ts";
 import { createPacer } from "./pacer.ts";
 import { createPublisher } from "./publisher.ts";
 import { createRandom, randomSeed } from "./random.ts";
-import { runProducer } from "./run.ts";
+import { emptyStats, runProducer } from "./run.ts";
 import { openTruthFile } from "./truth_file.ts";
 
 const config = loadConfigOrExit("producer", () => readProducerConfig(Deno.env, Deno.args));
@@ -27,12 +29,24 @@ const onSignal = (signal: string) => {
 Deno.addSignalListener("SIGINT", () => onSignal("SIGINT"));
 Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
 
+const totals = emptyStats();
+// Read only at scrape time, after the publisher below exists.
+const metrics = createProducerMetrics(totals, () => publisher.pending);
 const publisher = createPublisher({
   brokers: config.brokers,
   topic: config.topic,
   clientId: config.clientId,
   batchSize: config.batchSize,
   logger,
+  onRequest: metrics.onRequest,
+});
+const opsServer = serveOpsEndpoint({
+  hostname: config.healthHost,
+  port: config.healthPort,
+  registry: metrics.registry,
+  health: () => ({ ok: !stop.signal.aborted, service: "producer", pending: publisher.pending }),
+  logger,
+  portVariable: "PRODUCER_HEALTH_PORT",
 });
 let truth;
 try {
@@ -63,8 +77,10 @@ const stats = await runProducer({
   signal: stop.signal,
   summaryIntervalMs: config.summaryIntervalMs,
   maxPending: config.batchSize * 2,
+  totals,
 });
 await truth?.close();
 await publisher.disconnect();
+await opsServer?.shutdown();
 logger.info("Producer stopped", { published: stats.published, failed: stats.failed });
 Deno.exit(stats.failed > 0 ? 1 : 0);

@@ -18,6 +18,8 @@ export interface PublisherOptions {
   logger: Logger;
   /** Called once per comment after Kafka acknowledged it. */
   onAcked?: (comment: RawComment) => void;
+  /** Called once per produce request with its size, duration and outcome (for metrics). */
+  onRequest?: (messages: number, seconds: number, ok: boolean) => void;
 }
 
 /** Publishes comments; see {@link createPublisher}. */
@@ -73,6 +75,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const batch = queue.slice(0, options.batchSize);
       queue = queue.slice(batch.length);
       inFlight = batch.length;
+      const started = performance.now();
       try {
         await producer.send({
           topic: options.topic,
@@ -82,11 +85,13 @@ export function createPublisher(options: PublisherOptions): Publisher {
             value: JSON.stringify(comment),
           })),
         });
+        options.onRequest?.(batch.length, (performance.now() - started) / 1_000, true);
         for (const item of batch) {
           options.onAcked?.(item.comment);
           item.resolve();
         }
       } catch (error) {
+        options.onRequest?.(batch.length, (performance.now() - started) / 1_000, false);
         // One line per failed request, not per comment: an outage would otherwise flood the log.
         options.logger.error("Kafka refused a batch", {
           topic: options.topic,

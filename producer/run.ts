@@ -32,9 +32,12 @@ export interface RunOptions {
   summaryIntervalMs: number;
   /** Queue length at which generation waits for Kafka, so memory stays bounded. */
   maxPending: number;
+  /** Totals to count into (live, so `/metrics` can read them); a fresh set when omitted. */
+  totals?: RunStats;
 }
 
-function emptyStats(): RunStats {
+/** Zeroed counters. */
+export function emptyStats(): RunStats {
   return {
     published: 0,
     duplicates: 0,
@@ -59,7 +62,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 /** Runs until `count` messages are acknowledged or `signal` aborts; returns the totals. */
 export async function runProducer(options: RunOptions): Promise<RunStats> {
   const { generator, publisher, pacer, logger, truth, signal } = options;
-  const total = emptyStats();
+  const total = options.totals ?? emptyStats();
   let interval = emptyStats();
   let intervalStart = performance.now();
   const summarize = (final: boolean) => {
