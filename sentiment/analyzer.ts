@@ -54,8 +54,10 @@ export interface Analyzer {
   analyze(request: AnalyzeSentimentRequest): Outcome;
   /** Throws {@link CallError} when the batch as a whole is unacceptable. */
   analyzeBatch(request: AnalyzeSentimentBatchRequest): BatchItemResult[];
-  /** Returns the counters and starts new ones. */
+  /** Returns the counters since the last call and starts new ones. */
   takeStats(): AnalyzerStats;
+  /** Counters since start (live; read-only for callers), for `/metrics`. */
+  readonly totals: Readonly<AnalyzerStats>;
 }
 
 const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -89,7 +91,8 @@ function emptyStats(): AnalyzerStats {
 /** Creates the service logic over a failure injector and limits. */
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
   const classify = options.classify ?? lexiconClassify;
-  let stats = emptyStats();
+  const stats = emptyStats();
+  let taken = emptyStats();
 
   // Validation comes before the failure draw so bad input always gets INVALID_ARGUMENT, which
   // the consumer treats as final; an injected UNAVAILABLE on it would only delay that answer.
@@ -140,9 +143,17 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       });
     },
     takeStats() {
-      const taken = stats;
-      stats = emptyStats();
-      return taken;
+      const since = emptyStats();
+      since.calls = stats.calls - taken.calls;
+      since.items = stats.items - taken.items;
+      since.injectedFailures = stats.injectedFailures - taken.injectedFailures;
+      since.invalid = stats.invalid - taken.invalid;
+      for (const tag of Object.keys(since.tags) as Tag[]) {
+        since.tags[tag] = stats.tags[tag] - taken.tags[tag];
+      }
+      taken = { ...stats, tags: { ...stats.tags } };
+      return since;
     },
+    totals: stats,
   };
 }

@@ -18,6 +18,8 @@ import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
 export interface SentimentConfig {
   host: string;
   port: number;
+  /** HTTP port of `/healthz` and `/metrics` (on the same host as gRPC). */
+  metricsPort: number;
   /** Share of requests (or batch items) failed on purpose with UNAVAILABLE; 0 disables. */
   failureRatio: number;
   /** Seed of the failure sequence, for reproducible tests; random when unset. */
@@ -37,6 +39,7 @@ export interface SentimentConfig {
 export const SENTIMENT_ENV = {
   SENTIMENT_HOST: "127.0.0.1",
   SENTIMENT_PORT: "50051",
+  SENTIMENT_METRICS_PORT: "3004",
   SENTIMENT_FAILURE_RATIO: "0.03125",
   SENTIMENT_FAILURE_SEED: "(random)",
   SENTIMENT_MAX_TEXT_LENGTH: String(DEFAULT_MAX_TEXT_LENGTH),
@@ -59,6 +62,7 @@ export function readSentimentConfig(env: EnvSource): SentimentConfig {
   return {
     host,
     port: envPort(env, "SENTIMENT_PORT", 50051),
+    metricsPort: envPort(env, "SENTIMENT_METRICS_PORT", 3004),
     failureRatio: envNumber(env, "SENTIMENT_FAILURE_RATIO", 1 / 32, { min: 0, max: 1 }),
     failureSeed: seedText
       ? envInt(env, "SENTIMENT_FAILURE_SEED", 0, { min: 0, max: 0xffff_ffff })

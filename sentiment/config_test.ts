@@ -7,6 +7,7 @@ Deno.test("defaults: 127.0.0.1:50051, 1 in 32 failures, proto's text limit", () 
   assertEquals(config, {
     host: "127.0.0.1",
     port: 50051,
+    metricsPort: 3004,
     failureRatio: 0.03125,
     failureSeed: undefined,
     maxTextLength: 5_000,

@@ -29,7 +29,12 @@ export interface SentimentServerOptions {
   analyzer: Analyzer;
   logger: Logger;
   shutdownGraceMs: number;
+  /** Called after each call with its duration, item count and whether it was answered OK. */
+  onCall?: (method: SentimentMethod, seconds: number, items: number, ok: boolean) => void;
 }
+
+/** The service's two RPCs, as named in the metrics. */
+export type SentimentMethod = "AnalyzeSentiment" | "AnalyzeSentimentBatch";
 
 /** A started or startable server. */
 export interface SentimentServer {
@@ -45,6 +50,7 @@ export interface SentimentServer {
 /** Creates the server; nothing listens until {@link SentimentServer.start}. */
 export function createSentimentServer(options: SentimentServerOptions): SentimentServer {
   const { analyzer, logger } = options;
+  const onCall = options.onCall ?? (() => {});
   const packageDefinition = loadSentimentPackageDefinition();
   const server = new grpc.Server({
     "grpc.max_receive_message_length": MAX_MESSAGE_BYTES,
@@ -56,7 +62,9 @@ export function createSentimentServer(options: SentimentServerOptions): Sentimen
       call: grpc.ServerUnaryCall<AnalyzeSentimentRequest, AnalyzeSentimentResponse>,
       callback: grpc.sendUnaryData<AnalyzeSentimentResponse>,
     ) {
+      const started = performance.now();
       const outcome = analyzer.analyze(call.request);
+      onCall("AnalyzeSentiment", (performance.now() - started) / 1_000, 1, outcome.ok);
       if (outcome.ok) {
         if (logger.debugEnabled) {
           logger.debug("Analyzed comment", {
@@ -81,8 +89,15 @@ export function createSentimentServer(options: SentimentServerOptions): Sentimen
       call: grpc.ServerUnaryCall<AnalyzeSentimentBatchRequest, AnalyzeSentimentBatchResponse>,
       callback: grpc.sendUnaryData<AnalyzeSentimentBatchResponse>,
     ) {
+      const started = performance.now();
       try {
         const results = analyzer.analyzeBatch(call.request);
+        onCall(
+          "AnalyzeSentimentBatch",
+          (performance.now() - started) / 1_000,
+          results.length,
+          true,
+        );
         if (logger.debugEnabled) {
           logger.debug("Analyzed batch", {
             items: results.length,
@@ -93,6 +108,12 @@ export function createSentimentServer(options: SentimentServerOptions): Sentimen
         callback(null, { results });
       } catch (error) {
         if (!(error instanceof CallError)) throw error;
+        onCall(
+          "AnalyzeSentimentBatch",
+          (performance.now() - started) / 1_000,
+          call.request.items?.length ?? 0,
+          false,
+        );
         logger.warn("Refused batch", { code: error.code, reason: error.message });
         callback({ code: error.code, details: error.message });
       }
