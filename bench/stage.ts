@@ -71,6 +71,11 @@ export function consumerOverrides(): Record<string, string> {
   return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, String(v)]));
 }
 
+/** Extra deno flags for the consumers, space-separated in BENCH_CONSUMER_DENO_FLAGS. */
+export function consumerDenoFlags(): string[] {
+  return (Deno.env.get("BENCH_CONSUMER_DENO_FLAGS") ?? "").split(/\s+/).filter((f) => f !== "");
+}
+
 export interface ConsumerOptions {
   name: string;
   group: string;
@@ -94,7 +99,7 @@ export async function startConsumer(stage: Stage, options: ConsumerOptions): Pro
     DEDUP_TTL_SECONDS: "900",
     LOG_LEVEL: "info",
     ...consumerOverrides(),
-  }, { name: options.name, denoFlags: options.denoFlags });
+  }, { name: options.name, denoFlags: [...consumerDenoFlags(), ...(options.denoFlags ?? [])] });
   await waitForHttp(`http://127.0.0.1:${port}/readyz`, 90_000, service);
   return service;
 }
