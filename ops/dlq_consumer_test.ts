@@ -3,12 +3,7 @@
  * down; once sentiment is up, `deno task dlq replay` stores each comment exactly once, and
  * replaying again (skipped, or forced) stores nothing more.
  *
- * IGNORED for now: the consumer cannot run this yet, for reasons in consumer/ (not ops/): under
- * `-P=consumer` kafkajs and its dependencies read env vars the set does not allow (NODE_ENV,
- * then all of process.env), and with full env access it crashed in grpc-js/nghttp2
- * (`find_stream_on_goaway_func` assertion) when sentiment came back. With those fixed, set
- * CONSUMER_READY to true. Verified so far with a widened env: the consumer dead-letters the three
- * comments and `dlq list` shows them.
+ * The test runs the real consumer and sentiment processes with their own permission sets.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
@@ -24,8 +19,6 @@ import {
   testKafka,
   testRedisUrl,
 } from "@sentiment/infra/testkit";
-
-const CONSUMER_READY = false;
 
 const servicesPresent = await Promise.all(
   ["consumer", "sentiment"].map((member) =>
@@ -131,5 +124,5 @@ integrationTest(
     assertEquals(await stored(), 3);
     assertEquals((await counters()).dead_lettered, 3, "nothing dead-lettered again");
   },
-  { ignore: !CONSUMER_READY || !servicesPresent },
+  { ignore: !servicesPresent },
 );
