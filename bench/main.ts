@@ -319,7 +319,7 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     if (interrupted) Deno.exit(130);
     interrupted = true;
     console.error(`\n[bench] ${signal}: stopping everything this bench started`);
-    await cleanupAll();
+    await cleanupAll(say);
     Deno.exit(130);
   });
 }

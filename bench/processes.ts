@@ -43,11 +43,12 @@ export function onCleanup(what: string, run: () => Promise<unknown>): () => Prom
 }
 
 /** Runs every registered undo step, newest first, reporting (not throwing) failures. */
-export async function cleanupAll(): Promise<void> {
+export async function cleanupAll(say?: (line: string) => void): Promise<void> {
   while (cleanups.length > 0) {
     const { what, run } = cleanups.pop()!;
     try {
       await run();
+      say?.(`cleaned up ${what}`);
     } catch (error) {
       console.error(`[bench] cleanup of ${what} failed: ${(error as Error).message}`);
     }
