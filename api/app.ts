@@ -5,6 +5,7 @@
  * @module
  */
 import type { Logger } from "@sentiment/proto/log";
+import { bearerAuth } from "./auth.ts";
 import { commentByIdHandler, type CommentsReader, listCommentsHandler } from "./comments_query.ts";
 import { healthHandler, type Probe, readyHandler } from "./health.ts";
 import { createRouter, type Route } from "./router.ts";
@@ -20,6 +21,12 @@ export interface AppDeps {
   probes: Record<string, Probe>;
   corsOrigins: readonly string[];
   log: Logger;
+  /** `/metrics` (Prometheus text); the route is absent when omitted. */
+  metrics?: (request: Request) => Promise<Response>;
+  /** API_TOKEN: when set, every route but /healthz and /readyz requires it. */
+  apiToken?: string | null;
+  /** Called for each request refused for a missing or wrong token. */
+  onUnauthorized?: () => void;
 }
 
 export function createApp(deps: AppDeps): (request: Request) => Promise<Response> {
@@ -33,5 +40,12 @@ export function createApp(deps: AppDeps): (request: Request) => Promise<Response
     { method: "GET", path: "/healthz", handler: healthHandler() },
     { method: "GET", path: "/readyz", handler: readyHandler(deps.probes) },
   ];
-  return createRouter(routes, { corsOrigins: deps.corsOrigins, log: deps.log });
+  if (deps.metrics) routes.push({ method: "GET", path: "/metrics", handler: deps.metrics });
+  const check = bearerAuth(deps.apiToken ?? null);
+  const authorize = (request: Request, path: string) => {
+    const refused = check(request, path);
+    if (refused) deps.onUnauthorized?.();
+    return refused;
+  };
+  return createRouter(routes, { corsOrigins: deps.corsOrigins, log: deps.log, authorize });
 }

@@ -51,6 +51,8 @@ export interface ApiConfig {
     dedupeWindow: number;
   };
   shutdownGraceMs: number;
+  /** API_TOKEN: the bearer token every route but the health checks requires; null = open. */
+  apiToken: string | null;
 }
 
 export function readConfig(env: EnvSource): ApiConfig {
@@ -105,7 +107,18 @@ export function readConfig(env: EnvSource): ApiConfig {
       dedupeWindow: envInt(env, "API_DEDUPE_WINDOW", 100_000, { min: 1, max: 10_000_000 }),
     },
     shutdownGraceMs: envInt(env, "API_SHUTDOWN_GRACE_MS", 5_000, { min: 0, max: 600_000 }),
+    apiToken: readToken(env),
   };
+}
+
+function readToken(env: EnvSource): string | null {
+  const token = envString(env, "API_TOKEN", "");
+  if (token === "") return null;
+  // A header carries it: visible ASCII only.
+  if (!/^[\x21-\x7e]+$/.test(token)) {
+    throw new ConfigError("API_TOKEN", "use visible ASCII characters only (no spaces)");
+  }
+  return token;
 }
 
 function generatedInstanceId(): string {

@@ -26,12 +26,14 @@ export interface Route {
 export interface RouterOptions {
   corsOrigins: readonly string[];
   log: Logger;
+  /** Answers a refused request (e.g. 401), or null to let it through; checked before routing. */
+  authorize?: (request: Request, path: string) => Response | null;
 }
 
 /** Builds the `fetch`-style entry point for `Deno.serve`. */
 export function createRouter(
   routes: readonly Route[],
-  { corsOrigins, log }: RouterOptions,
+  { corsOrigins, log, authorize = () => null }: RouterOptions,
 ): (request: Request) => Promise<Response> {
   const compiled = routes.map((route) => ({
     ...route,
@@ -59,6 +61,9 @@ export function createRouter(
   };
 
   async function dispatch(request: Request, url: URL): Promise<Response> {
+    // Before matching, so an unauthorised caller cannot tell which paths exist.
+    const refused = authorize(request, url.pathname);
+    if (refused) return refused;
     const matching = compiled.filter((route) => route.pattern.test({ pathname: url.pathname }));
     if (matching.length === 0) return apiError(404, `no route for ${url.pathname}`);
     if (request.method === "OPTIONS") return preflight(request, origins);

@@ -11,6 +11,7 @@ import { createApp } from "./app.ts";
 import { createCommentsStore } from "./comments_store.ts";
 import { commentsReader } from "./comments_query.ts";
 import type { ApiConfig } from "./config.ts";
+import { createApiMetrics, metricsHandler } from "./metrics.ts";
 import { createProcessedConsumer } from "./processed_consumer.ts";
 import { Sequencer } from "./sequencer.ts";
 import { statisticsReader } from "./statistics.ts";
@@ -84,6 +85,13 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
     } catch { /* the sequencer logs database trouble itself */ }
   }, config.stream.pollMs);
 
+  let unauthorized = 0;
+  const registry = createApiMetrics({
+    hub: () => hub.stats(),
+    sequencer: () => sequencer.stats(),
+    consumer: () => consumer.stats(),
+    unauthorized: () => unauthorized,
+  });
   const app = createApp({
     comments: commentsReader(sql),
     statistics: statisticsReader(sql),
@@ -102,6 +110,9 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
     },
     corsOrigins: config.corsOrigins,
     log: log.child({ part: "http" }),
+    metrics: metricsHandler(registry),
+    apiToken: config.apiToken,
+    onUnauthorized: () => unauthorized++,
   });
 
   const server = Deno.serve({
@@ -124,6 +135,7 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
     groupId,
     topic: config.processedTopic,
     database: redact(config.databaseUrl),
+    auth: config.apiToken === null ? "open" : "bearer token",
   });
 
   const summary = setInterval(() => {

@@ -1,0 +1,103 @@
+/**
+ * The api's `/metrics`: what the hub, the sequencer and the processed-comments consumer already
+ * count, read at scrape time, so the stream's hot path does no extra work.
+ *
+ * @module
+ */
+import {
+  counterFrom,
+  createRegistry,
+  gaugeFrom,
+  metricsResponse,
+  type Registry,
+} from "@sentiment/proto/metrics";
+import type { SequencerStats } from "./sequencer.ts";
+import type { StreamHubStats } from "./stream_hub.ts";
+
+/** Where the numbers come from (the running hub, sequencer and consumer, or fakes). */
+export interface ApiMetricSources {
+  hub: () => StreamHubStats;
+  sequencer: () => SequencerStats;
+  consumer: () => { received: number; invalid: number };
+  /** Requests refused for a missing or wrong token. */
+  unauthorized: () => number;
+}
+
+/** Registers the api's metrics over `sources`. */
+export function createApiMetrics(sources: ApiMetricSources): Registry {
+  const registry = createRegistry("api");
+  const counters: [string, string, () => number][] = [
+    [
+      "api_comments_received_total",
+      "Messages read from processed-comments.",
+      () => sources.consumer().received,
+    ],
+    [
+      "api_comments_invalid_total",
+      "Messages of processed-comments that failed the schema and were skipped.",
+      () => sources.consumer().invalid,
+    ],
+    [
+      "api_comments_delivered_total",
+      "Comments handed to the stream in seq order.",
+      () => sources.sequencer().delivered,
+    ],
+    [
+      "api_duplicates_dropped_total",
+      "Repeated comments (at-least-once redelivery) dropped by commentId.",
+      () => sources.sequencer().repeatsDropped,
+    ],
+    [
+      "api_stream_gaps_declared_absent_total",
+      "Missing seqs given up on after the gap timeout.",
+      () => sources.sequencer().gapsDeclaredAbsent,
+    ],
+    [
+      "api_sse_events_sent_total",
+      "Comment events written to SSE clients (live and backfill).",
+      () => sources.hub().eventsSent,
+    ],
+    [
+      "api_sse_clients_closed_for_overflow_total",
+      "SSE clients disconnected because they read too slowly.",
+      () => sources.hub().closedForOverflow,
+    ],
+    [
+      "api_unauthorized_requests_total",
+      "Requests refused with 401 (API_TOKEN missing or wrong).",
+      sources.unauthorized,
+    ],
+  ];
+  for (const [name, help, read] of counters) counterFrom(registry, name, help, read);
+  gaugeFrom(registry, "api_sse_clients", "SSE clients connected.", () => sources.hub().clients);
+  gaugeFrom(
+    registry,
+    "api_sse_clients_live",
+    "SSE clients caught up and receiving live events.",
+    () => sources.hub().live,
+  );
+  gaugeFrom(
+    registry,
+    "api_sse_queued_bytes",
+    "Bytes queued for all SSE clients.",
+    () => sources.hub().queuedBytes,
+  );
+  gaugeFrom(
+    registry,
+    "api_stream_pending",
+    "Comments held waiting for a lower seq.",
+    () => sources.sequencer().pending,
+  );
+  gaugeFrom(
+    registry,
+    "api_stream_watermark",
+    "Highest seq delivered in order.",
+    () => sources.sequencer().watermark,
+  );
+  return registry;
+}
+
+/** The `/metrics` route handler. */
+export function metricsHandler(registry: Registry): (request: Request) => Promise<Response> {
+  return (request) => metricsResponse(registry, request.method);
+}
