@@ -76,11 +76,14 @@ async function ensureInfrastructure(): Promise<void> {
     return;
   }
   say(`${missing.join(", ")} not running: starting the infrastructure (deno task infra start)`);
+  // Its own output shows (first start may install packages and fetch the Kafka jars).
   const start = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-P=infra", join(PROJECT_ROOT, "infra", "cli.ts"), "start"],
     cwd: PROJECT_ROOT,
     stdin: "null",
-  }).output();
+    stdout: "inherit",
+    stderr: "inherit",
+  }).spawn().status;
   if (!start.success) throw new Error("deno task infra start failed");
   onCleanup("the infrastructure this bench started", async () => {
     say("stopping the infrastructure this bench started");
@@ -284,6 +287,7 @@ async function writeResults(results: Results): Promise<void> {
       join(RESULTS_DIR, "experiment.json"),
       JSON.stringify(results, null, 2) + "\n",
     );
+    await formatFiles([join(RESULTS_DIR, "experiment.json")]);
     say("wrote bench/results/experiment.json (BENCH_CONSUMER_ENV set; BENCHMARKS.md untouched)");
     return;
   }
