@@ -6,6 +6,8 @@
  */
 import { extname, join, normalize } from "node:path";
 import type { Logger } from "@sentiment/proto/log";
+import { metricsResponse } from "@sentiment/proto/metrics";
+import { createDashboardMetrics, type DashboardMetrics } from "./metrics.ts";
 import type { DashboardConfig } from "./config.ts";
 import { createApiProxy } from "./proxy.ts";
 import { renderDocument } from "./render.tsx";
@@ -31,11 +33,14 @@ export interface HandlerOptions {
   config: Pick<DashboardConfig, "apiUrl" | "apiToken" | "maxComments">;
   logger: Logger;
   staticDir?: string;
+  /** Counters behind `/metrics`; a private set when omitted. */
+  metrics?: DashboardMetrics;
 }
 
 /** Builds the request handler. */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
   const { config, logger, staticDir = STATIC_DIR } = options;
+  const metrics = options.metrics ?? createDashboardMetrics();
   const proxy = createApiProxy({ apiUrl: config.apiUrl, apiToken: config.apiToken, logger });
   let bundleVersion: string | null = null;
   let warnedMissing = false;
@@ -63,15 +68,26 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
   return async (request) => {
     const url = new URL(request.url);
     const path = url.pathname;
-    if (path.startsWith("/api/")) return proxy(request);
+    if (path.startsWith("/api/")) {
+      metrics.request("api");
+      const response = await proxy(request);
+      metrics.apiResponse(response.status);
+      return response;
+    }
     if (request.method !== "GET" && request.method !== "HEAD") {
       return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
     }
+    if (path === "/metrics") {
+      metrics.request("metrics");
+      return await metricsResponse(metrics.registry, request.method);
+    }
     if (path === "/healthz") {
+      metrics.request("healthz");
       const bundle = (await bundleUrl()) !== null;
       return Response.json({ status: "ok", service: "dashboard", bundle });
     }
     if (path === "/" || path === "/index.html") {
+      metrics.request("page");
       const html = renderDocument(
         "Comment sentiment dashboard",
         { script: await bundleUrl(), styles: "/styles.css" },
@@ -82,6 +98,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
         headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
       });
     }
+    metrics.request("static");
     return serveStatic(staticDir, path);
   };
 }
