@@ -25,10 +25,20 @@ export type HealthCheck =
   | { kind: "tcp"; hostname: string; port: number }
   | { kind: "process" };
 
+/** Where a service's Prometheus text is, and the counter `status` turns into a rate. */
+export interface MetricsEndpoint {
+  url: string;
+  /** A counter (summed over its series) whose per-second change is the service's rate. */
+  rateCounter: string;
+  /** What one unit of the rate is, e.g. "published/s". */
+  unit: string;
+}
+
 export interface AppService {
   /** Also the workspace member folder and its permission set name. */
   name: string;
   health: HealthCheck;
+  metrics: MetricsEndpoint;
   /** A step to run (with the same permission set name suffixed "-build") before starting. */
   build?: string;
 }
@@ -36,34 +46,55 @@ export interface AppService {
 /** In start order: each one's dependencies come before it. */
 export function appServices(env: EnvSource = Deno.env): AppService[] {
   const local = "127.0.0.1";
+  const at = (variable: string, fallback: number) =>
+    `http://${local}:${envPort(env, variable, fallback)}`;
+  const sentiment = envPort(env, "SENTIMENT_PORT", 50051);
   return [
     {
       name: "sentiment",
-      health: { kind: "tcp", hostname: local, port: envPort(env, "SENTIMENT_PORT", 50051) },
+      health: { kind: "tcp", hostname: local, port: sentiment },
+      metrics: {
+        url: `${at("SENTIMENT_METRICS_PORT", 3004)}/metrics`,
+        rateCounter: "sentiment_items_total",
+        unit: "texts/s",
+      },
     },
     {
       name: "consumer",
-      health: {
-        kind: "http",
-        url: `http://${local}:${envPort(env, "CONSUMER_HEALTH_PORT", 3002)}/healthz`,
+      health: { kind: "http", url: `${at("CONSUMER_HEALTH_PORT", 3002)}/healthz` },
+      metrics: {
+        url: `${at("CONSUMER_HEALTH_PORT", 3002)}/metrics`,
+        rateCounter: "consumer_messages_received_total",
+        unit: "received/s",
       },
     },
     {
       name: "api",
-      health: { kind: "http", url: `http://${local}:${envPort(env, "API_PORT", 3001)}/healthz` },
+      health: { kind: "http", url: `${at("API_PORT", 3001)}/healthz` },
+      metrics: {
+        url: `${at("API_PORT", 3001)}/metrics`,
+        rateCounter: "api_sse_events_sent_total",
+        unit: "events sent/s",
+      },
     },
     {
       name: "dashboard",
-      health: {
-        kind: "http",
-        url: `http://${local}:${envPort(env, "DASHBOARD_PORT", 3000)}/healthz`,
+      health: { kind: "http", url: `${at("DASHBOARD_PORT", 3000)}/healthz` },
+      metrics: {
+        url: `${at("DASHBOARD_PORT", 3000)}/metrics`,
+        rateCounter: "dashboard_http_requests_total",
+        unit: "requests/s",
       },
       build: "build.ts",
     },
     {
       name: "producer",
-      // The producer has no endpoint of its own yet: alive is healthy.
-      health: { kind: "process" },
+      health: { kind: "http", url: `${at("PRODUCER_HEALTH_PORT", 3003)}/healthz` },
+      metrics: {
+        url: `${at("PRODUCER_HEALTH_PORT", 3003)}/metrics`,
+        rateCounter: "producer_messages_published_total",
+        unit: "published/s",
+      },
     },
   ];
 }
