@@ -127,6 +127,9 @@ async function machine(): Promise<Machine> {
 
 /** HEAD, and whether the services' folders differ from it (work in progress is measured too). */
 async function commitMeasured(): Promise<string> {
+  // Set when the bench runs from an exported tree (git archive) of a known commit.
+  const given = Deno.env.get("BENCH_COMMIT")?.trim();
+  if (given) return given;
   const head = (await commandOutput("git", ["-C", PROJECT_ROOT, "rev-parse", "--short", "HEAD"]))
     .trim();
   const dirty = (await commandOutput("git", [

@@ -161,6 +161,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       try {
         const health = await (await fetch(`http://127.0.0.1:${port}/healthz`)).json();
         consumerCounters[name] = health.counters;
+        if (Array.isArray(health.down) && health.down.length > 0) {
+          say(`  ${name} reports dependencies down: ${JSON.stringify(health.down)}`);
+        }
       } catch { /* reported as missing */ }
     }
     await admin.disconnect();
@@ -240,6 +243,9 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       loadAverage: round(Deno.loadavg()[0], 2),
     };
     if (!endState.ok) {
+      for (const service of services) {
+        say(`last lines of ${service.name}:\n    ${service.lines.slice(-8).join("\n    ")}`);
+      }
       const sample = (ids: string[]) => ids.slice(0, 5).join(", ") || "-";
       throw new EndStateError(
         `END STATE WRONG with ${options.consumers} consumer(s): ` +
