@@ -1,7 +1,13 @@
 /**
- * `GET /api/statistics`: answered from the counters the database maintains (comment_counts by a
- * trigger, pipeline_counters by the consumer) plus one indexed range count on
+ * `GET /api/statistics`: answered from the counters the database maintains (comment counts by a
+ * trigger, pipeline counters by the consumer) plus one indexed range count on
  * `comments_processed_idx` for the last minute — constant work at any table size.
+ *
+ * Writers append delta rows (migration 3) instead of updating shared counter rows, so that
+ * overlapping inserts never wait on each other; the views `comment_counts_now` and
+ * `pipeline_counters_now` add the compacted totals and the pending deltas. Reads also compact
+ * (at most every {@link COMPACT_INTERVAL_MS}) so the delta tables stay small even when no
+ * consumer is compacting.
  *
  * @module
  */
@@ -23,9 +29,31 @@ export interface StatisticsFigures {
 
 export type ReadStatistics = () => Promise<StatisticsFigures>;
 
+/** Least time between two compactions started by one reader. */
+export const COMPACT_INTERVAL_MS = 5_000;
+
+/**
+ * Folds the pending counter deltas into the totals (one transaction in the database function);
+ * false when another session was compacting at that moment.
+ */
+export async function compactCounters(sql: postgres.Sql): Promise<boolean> {
+  const [row] = await sql<{ compacted: boolean }[]>`SELECT compact_counters() AS compacted`;
+  return row.compacted;
+}
+
 /** One statement, so all figures come from one snapshot. */
-export function statisticsReader(sql: postgres.Sql): ReadStatistics {
+export function statisticsReader(
+  sql: postgres.Sql,
+  { compactIntervalMs = COMPACT_INTERVAL_MS, now = Date.now } = {},
+): ReadStatistics {
+  let lastCompaction = -Infinity;
   return async () => {
+    // Infinity: never (tests read the pending deltas).
+    if (compactIntervalMs !== Infinity && now() - lastCompaction >= compactIntervalMs) {
+      lastCompaction = now();
+      // Only housekeeping: the figures are exact with or without it.
+      await compactCounters(sql).catch(() => false);
+    }
     const [row] = await sql<
       {
         counts: { tag: string; source: string; count: string | number }[];
@@ -37,8 +65,8 @@ export function statisticsReader(sql: postgres.Sql): ReadStatistics {
       SELECT
         (SELECT coalesce(json_agg(json_build_object('tag', tag, 'source', source, 'count', count)),
                          '[]'::json)
-           FROM comment_counts) AS counts,
-        (SELECT coalesce(json_object_agg(name, value), '{}'::json) FROM pipeline_counters)
+           FROM comment_counts_now) AS counts,
+        (SELECT coalesce(json_object_agg(name, value), '{}'::json) FROM pipeline_counters_now)
           AS counters,
         (SELECT count(*) FROM comments WHERE processed_at > now() - interval '60 seconds')
           AS last_minute,

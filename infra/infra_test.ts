@@ -82,9 +82,13 @@ integrationTest("the migration applies twice (also concurrently) without error",
   const tables = await db.sql<{ table_name: string }[]>`
     SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' ORDER BY table_name`;
   assertEquals(tables.map((row) => row.table_name), [
+    "comment_count_deltas",
     "comment_counts",
+    "comment_counts_now",
     "comments",
+    "pipeline_counter_deltas",
     "pipeline_counters",
+    "pipeline_counters_now",
     "schema_migrations",
   ]);
 });

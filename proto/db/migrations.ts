@@ -75,4 +75,70 @@ export const MIGRATIONS: readonly Migration[] = [
         FOR EACH STATEMENT EXECUTE FUNCTION count_inserted_comments();
     `,
   },
+  {
+    version: 3,
+    name: "append-only counter deltas",
+    sql: `
+      -- Migration 2's trigger updated shared rows (comment_counts, pipeline_counters) inside
+      -- every insert transaction, so overlapping inserts queued on those row locks until the
+      -- first committed. Counts are now appended as delta rows (no row is ever updated by a
+      -- writer) and folded into the totals by compact_counters(); a reader adds the totals and
+      -- the pending deltas in one snapshot, so the figures stay exact at every moment.
+      CREATE TABLE comment_count_deltas (
+        tag    TEXT NOT NULL,
+        source TEXT NOT NULL,
+        count  BIGINT NOT NULL
+      );
+      CREATE TABLE pipeline_counter_deltas (
+        name  TEXT NOT NULL,
+        value BIGINT NOT NULL
+      );
+
+      CREATE OR REPLACE FUNCTION count_inserted_comments() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO comment_count_deltas (tag, source, count)
+          SELECT tag, source, count(*) FROM inserted GROUP BY tag, source;
+        INSERT INTO pipeline_counter_deltas (name, value)
+          SELECT 'retried_comments', n
+          FROM (SELECT count(*) AS n FROM inserted WHERE retry_count > 0) AS retried
+          WHERE n > 0;
+        RETURN NULL;
+      END $$;
+
+      -- Moves every delta into the totals in one transaction (DELETE … RETURNING), so a reader
+      -- sees each delta either pending or in the totals, never both or neither. Callers that
+      -- find another compaction running skip (false) instead of queueing behind it.
+      CREATE FUNCTION compact_counters() RETURNS boolean LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NOT pg_try_advisory_xact_lock(74210532) THEN
+          RETURN false;
+        END IF;
+        WITH moved AS (
+          DELETE FROM comment_count_deltas RETURNING tag, source, count
+        )
+        INSERT INTO comment_counts AS c (tag, source, count)
+          SELECT tag, source, sum(count) FROM moved GROUP BY tag, source ORDER BY tag, source
+        ON CONFLICT (tag, source) DO UPDATE SET count = c.count + EXCLUDED.count;
+        WITH moved AS (
+          DELETE FROM pipeline_counter_deltas RETURNING name, value
+        )
+        INSERT INTO pipeline_counters AS p (name, value)
+          SELECT name, sum(value) FROM moved GROUP BY name ORDER BY name
+        ON CONFLICT (name) DO UPDATE SET value = p.value + EXCLUDED.value;
+        RETURN true;
+      END $$;
+
+      -- What /api/statistics and tests read: totals plus pending deltas.
+      CREATE VIEW comment_counts_now AS
+        SELECT tag, source, sum(count)::bigint AS count
+        FROM (SELECT tag, source, count FROM comment_counts
+              UNION ALL SELECT tag, source, count FROM comment_count_deltas) AS all_counts
+        GROUP BY tag, source;
+      CREATE VIEW pipeline_counters_now AS
+        SELECT name, sum(value)::bigint AS value
+        FROM (SELECT name, value FROM pipeline_counters
+              UNION ALL SELECT name, value FROM pipeline_counter_deltas) AS all_counters
+        GROUP BY name;
+    `,
+  },
 ];
