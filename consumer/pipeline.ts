@@ -51,7 +51,12 @@ export interface PipelineDeps {
   logger: Logger;
   /** Most items per sentiment call. */
   maxSentimentBatch?: number;
+  /** Least time between two compactions of the counter deltas started by this consumer. */
+  compactIntervalMs?: number;
 }
+
+/** Default of {@link PipelineDeps.compactIntervalMs}. */
+export const COMPACT_INTERVAL_MS = 5_000;
 
 /** How a pass left its items. */
 export interface PassResult {
@@ -63,6 +68,8 @@ export interface PassResult {
 
 /** Runs passes; stateless between passes except for the shared cache and counters. */
 export class Pipeline {
+  #lastCompaction = performance.now();
+
   constructor(readonly deps: PipelineDeps) {}
 
   /**
@@ -280,6 +287,7 @@ export class Pipeline {
       guard.run("kafka", () => deps.publisher.publish(processed, deadLetters), signal),
     ]);
     stats.published += processed.length;
+    this.#compactNowAndThen();
     stats.publishMs += lap();
     // Only ids with recorded failures have an attempts key to forget.
     const forget = [
@@ -297,6 +305,20 @@ export class Pipeline {
     }
     stats.redisMs += lap();
     return { finished, retry };
+  }
+
+  /**
+   * Folds the counter deltas (this and every other writer's) into the totals now and then, in
+   * the background: only housekeeping (readers add the pending deltas), so a failure is ignored
+   * and the next interval tries again.
+   */
+  #compactNowAndThen(): void {
+    const now = performance.now();
+    if (now - this.#lastCompaction < (this.deps.compactIntervalMs ?? COMPACT_INTERVAL_MS)) return;
+    this.#lastCompaction = now;
+    this.deps.store.compactCounters().catch((error) => {
+      this.deps.logger.debug("Counter compaction failed; trying again later", { error });
+    });
   }
 
   /** One sentiment call; a failed call is a failed attempt for each of its items. */

@@ -108,7 +108,9 @@ integrationTest(
       assertEquals(status.counters.processed, distinct.size);
       ok(status.counters.cacheHits >= cacheHits);
       const counters = Object.fromEntries(
-        (await db.sql<{ name: string; value: string }[]>`SELECT name, value FROM pipeline_counters`)
+        (await db.sql<
+          { name: string; value: string }[]
+        >`SELECT name, value FROM pipeline_counters_now`)
           .map((row) => [row.name, Number(row.value)]),
       );
       assertEquals(counters.duplicates_discarded, messages.length - distinct.size);
@@ -184,7 +186,7 @@ integrationTest(
         async () => {
           const rows = await db.sql<
             { name: string; value: string }[]
-          >`SELECT name, value FROM pipeline_counters`;
+          >`SELECT name, value FROM pipeline_counters_now`;
           const map = Object.fromEntries(rows.map((row) => [row.name, Number(row.value)]));
           return map.dead_lettered === 20 ? map : undefined;
         },

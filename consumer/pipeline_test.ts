@@ -106,6 +106,11 @@ class FakeStore implements CommentStore {
     this.counters.retryAttempts += delta.retryAttempts;
     return Promise.resolve();
   }
+  compactions = 0;
+  compactCounters(): Promise<boolean> {
+    this.compactions++;
+    return Promise.resolve(true);
+  }
 }
 
 class FakePublisher implements Publisher {

@@ -35,7 +35,7 @@ export interface StoredComment {
   inserted: boolean;
 }
 
-/** Additions to the pipeline_counters rows. */
+/** Additions to the pipeline counters (appended as delta rows, see migration 3). */
 export interface CounterDelta {
   duplicatesDiscarded: number;
   deadLettered: number;
@@ -48,6 +48,11 @@ export interface CommentStore {
   store(comments: readonly NewComment[]): Promise<StoredComment[]>;
   /** Adds to the counters in one statement (nothing when all are zero). */
   addCounters(delta: CounterDelta): Promise<void>;
+  /**
+   * Folds the counter deltas of every writer into the totals; false when another session was
+   * doing it at that moment. Housekeeping only: readers add totals and deltas.
+   */
+  compactCounters(): Promise<boolean>;
 }
 
 interface Row {
@@ -58,11 +63,15 @@ interface Row {
   text_hash: string;
   tag: Tag;
   source: Source;
-  created_at: Date;
-  processed_at: Date;
+  /** ISO 8601 in UTC with milliseconds, formatted by PostgreSQL (no Date round trip). */
+  created_at: string;
+  processed_at: string;
   consumer_id: string;
   retry_count: number;
 }
+
+/** A timestamptz as `Date.prototype.toISOString` would write it (milliseconds, truncated). */
+const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 /** {@link CommentStore} on postgres.js. */
 export class PostgresCommentStore implements CommentStore {
@@ -81,10 +90,12 @@ export class PostgresCommentStore implements CommentStore {
       retry_count: comment.retryCount,
     })));
     // The outer SELECT runs on the statement's snapshot, which does not contain the CTE's own
-    // inserts: its second half returns exactly the rows that existed before.
-    const rows = await this.sql<Row[]>`
+    // inserts: its second half returns exactly the rows that existed before. Timestamps come
+    // back as ISO text, which is what the messages carry (no Date parse and format per row).
+    const rows = await this.sql.unsafe<Row[]>(
+      `
       WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${input}::jsonb) AS x(
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
           comment_id uuid, text text, text_hash text, tag text, source text,
           created_at timestamptz, consumer_id text, retry_count integer)
       ), inserted AS (
@@ -96,15 +107,18 @@ export class PostgresCommentStore implements CommentStore {
         RETURNING seq, comment_id, processed_at
       )
       -- New rows hold what was sent: only their seq and processed_at come back.
-      SELECT true AS inserted, seq, comment_id, NULL AS text, NULL AS text_hash, NULL AS tag,
-             NULL AS source, NULL::timestamptz AS created_at, processed_at,
+      SELECT true AS inserted, seq, comment_id::text, NULL AS text, NULL AS text_hash,
+             NULL AS tag, NULL AS source, NULL AS created_at,
+             to_char(processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
              NULL AS consumer_id, NULL::integer AS retry_count
       FROM inserted
       UNION ALL
-      SELECT false AS inserted, c.seq, c.comment_id, c.text, c.text_hash, c.tag, c.source,
-             c.created_at, c.processed_at, c.consumer_id, c.retry_count
-      FROM comments c WHERE c.comment_id IN (SELECT comment_id FROM input)`;
-    const sent = new Map(comments.map((comment) => [comment.commentId, comment]));
+      ${EXISTING_ROWS} WHERE c.comment_id IN (SELECT comment_id FROM input)`,
+      [input as unknown as string],
+      { prepare: true },
+    );
+    const sent = new Map<string, NewComment>();
+    for (const comment of comments) sent.set(comment.commentId, comment);
     const stored = rows.map((row) =>
       row.inserted ? insertedOf(row, sent.get(row.comment_id)!) : storedOf(row)
     );
@@ -113,12 +127,11 @@ export class PostgresCommentStore implements CommentStore {
       // neither half; a new statement (new snapshot) sees it.
       const found = new Set(stored.map((row) => row.commentId));
       const missing = comments.map((c) => c.commentId).filter((id) => !found.has(id));
-      const late = await this.sql<Row[]>`
-        SELECT false AS inserted, seq, comment_id, text, text_hash, tag, source, created_at,
-               processed_at, consumer_id, retry_count
-        FROM comments
-        WHERE comment_id IN (
-          SELECT value::uuid FROM jsonb_array_elements_text(${this.sql.json(missing)}::jsonb))`;
+      const late = await this.sql.unsafe<Row[]>(
+        `${EXISTING_ROWS}
+        WHERE c.comment_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+        [this.sql.json(missing) as unknown as string],
+      );
       stored.push(...late.map(storedOf));
     }
     return stored;
@@ -127,23 +140,50 @@ export class PostgresCommentStore implements CommentStore {
   async addCounters(delta: CounterDelta): Promise<void> {
     const { duplicatesDiscarded, deadLettered, retryAttempts } = delta;
     if (duplicatesDiscarded + deadLettered + retryAttempts === 0) return;
+    // Appended, never updated: concurrent passes and instances take no lock on a shared row.
     await this.sql`
-      UPDATE pipeline_counters SET value = value + CASE name
-        WHEN 'duplicates_discarded' THEN ${duplicatesDiscarded}::bigint
-        WHEN 'dead_lettered' THEN ${deadLettered}::bigint
-        WHEN 'retry_attempts' THEN ${retryAttempts}::bigint
-        ELSE 0 END
-      WHERE name IN ('duplicates_discarded', 'dead_lettered', 'retry_attempts')`;
+      INSERT INTO pipeline_counter_deltas (name, value)
+      SELECT name, value FROM (VALUES
+        ('duplicates_discarded', ${duplicatesDiscarded}::bigint),
+        ('dead_lettered', ${deadLettered}::bigint),
+        ('retry_attempts', ${retryAttempts}::bigint)) AS d (name, value)
+      WHERE value <> 0`;
   }
+
+  async compactCounters(): Promise<boolean> {
+    const [row] = await this.sql<{ compacted: boolean }[]>`SELECT compact_counters() AS compacted`;
+    return row.compacted;
+  }
+}
+
+/** The full stored row, for comments that existed before the INSERT (alias `c`). */
+const EXISTING_ROWS = `
+      SELECT false AS inserted, c.seq, c.comment_id::text, c.text, c.text_hash, c.tag, c.source,
+             to_char(c.created_at AT TIME ZONE 'UTC', ${ISO}) AS created_at,
+             to_char(c.processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
+             c.consumer_id, c.retry_count
+      FROM comments c`;
+
+/** True when `text` is already in the form `Date.prototype.toISOString` gives (UTC, ms). */
+function isCanonicalIso(text: string): boolean {
+  return text.length === 24 && text.charCodeAt(23) === 90 /* Z */ && text.charCodeAt(19) === 46;
 }
 
 function insertedOf(row: Row, comment: NewComment): StoredComment {
   return {
-    ...comment,
-    // As PostgreSQL gives it back: normalised to UTC.
-    createdAt: new Date(comment.createdAt).toISOString(),
     seq: Number(row.seq),
-    processedAt: row.processed_at.toISOString(),
+    commentId: comment.commentId,
+    text: comment.text,
+    textHash: comment.textHash,
+    tag: comment.tag,
+    source: comment.source,
+    // As PostgreSQL gives it back: normalised to UTC with milliseconds.
+    createdAt: isCanonicalIso(comment.createdAt)
+      ? comment.createdAt
+      : new Date(comment.createdAt).toISOString(),
+    processedAt: row.processed_at,
+    consumerId: comment.consumerId,
+    retryCount: comment.retryCount,
     inserted: true,
   };
 }
@@ -156,8 +196,8 @@ function storedOf(row: Row): StoredComment {
     textHash: row.text_hash,
     tag: row.tag,
     source: row.source,
-    createdAt: row.created_at.toISOString(),
-    processedAt: row.processed_at.toISOString(),
+    createdAt: row.created_at,
+    processedAt: row.processed_at,
     consumerId: row.consumer_id,
     retryCount: row.retry_count,
     inserted: row.inserted,
