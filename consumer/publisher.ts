@@ -37,8 +37,10 @@ const RECORD_OVERHEAD = 64;
 interface OutMessage {
   topic: string;
   key: string | Buffer | null;
-  value: string;
+  /** Encoded once here: kafkajs takes the bytes as they are, and their length sizes requests. */
+  value: Buffer;
   headers?: Record<string, string>;
+  size: number;
 }
 
 /** Splits messages into requests of at most `maxBytes` (a single larger message goes alone). */
@@ -74,20 +76,26 @@ export class KafkaPublisher implements Publisher {
     processed: readonly ProcessedComment[],
     deadLetters: readonly DeadLetterMessage[],
   ): Promise<void> {
-    const out: (OutMessage & { size: number })[] = [];
-    const add = (message: OutMessage) => {
-      const keySize = message.key === null ? 0 : message.key.length;
-      out.push({ ...message, size: Buffer.byteLength(message.value) + keySize + RECORD_OVERHEAD });
-    };
+    const out: OutMessage[] = [];
+    const { processed: processedTopic, deadLetter: deadLetterTopic } = this.topics;
     for (const comment of processed) {
-      add({ topic: this.topics.processed, key: comment.commentId, value: JSON.stringify(comment) });
+      const value = Buffer.from(JSON.stringify(comment));
+      out.push({
+        topic: processedTopic,
+        key: comment.commentId,
+        value,
+        size: value.length + comment.commentId.length + RECORD_OVERHEAD,
+      });
     }
     for (const { letter, key } of deadLetters) {
-      add({
-        topic: this.topics.deadLetter,
-        key: key === null ? letter.commentId : Buffer.from(key),
-        value: JSON.stringify(letter),
+      const value = Buffer.from(JSON.stringify(letter));
+      const keyBytes = key === null ? letter.commentId : Buffer.from(key);
+      out.push({
+        topic: deadLetterTopic,
+        key: keyBytes,
+        value,
         headers: { reason: letter.reason },
+        size: value.length + Buffer.byteLength(keyBytes ?? "") + RECORD_OVERHEAD,
       });
     }
     if (out.length === 0) return;
@@ -96,7 +104,7 @@ export class KafkaPublisher implements Publisher {
       splitBySize(out, this.maxRequestBytes).map((chunk) => {
         const byTopic = new Map<
           string,
-          { key: string | Buffer | null; value: string; headers?: Record<string, string> }[]
+          { key: string | Buffer | null; value: Buffer; headers?: Record<string, string> }[]
         >();
         for (const { topic, key, value, headers } of chunk) {
           let messages = byTopic.get(topic);
