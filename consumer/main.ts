@@ -83,6 +83,7 @@ const intake = new KafkaIntake(
 const pipeline = new Pipeline({
   consumerId: config.consumerId,
   schema: rawCommentSchema(config.maxTextLength),
+  maxTextLength: config.maxTextLength,
   dedup: new RedisDedup(redis, config.dedupTtlSeconds),
   cache,
   sentiment,

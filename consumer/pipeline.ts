@@ -21,6 +21,7 @@ import {
 import type { Logger } from "@sentiment/proto/log";
 import { type DedupStore, splitRepeats } from "./dedup.ts";
 import { deadLetterOf } from "./dead_letter.ts";
+import { fastCheckRawComment } from "./fast_check.ts";
 import type { InfraGuard } from "./infra_guard.ts";
 import type { DeadLetterMessage, Publisher } from "./publisher.ts";
 import { retryDecision } from "./retry_scheduler.ts";
@@ -40,6 +41,8 @@ import type { WorkItem } from "./work_item.ts";
 export interface PipelineDeps {
   consumerId: string;
   schema: ReturnType<typeof rawCommentSchema>;
+  /** The text limit `schema` was built with; enables the fast validation path when given. */
+  maxTextLength?: number;
   dedup: DedupStore;
   cache: TagCache;
   sentiment: SentimentGateway;
@@ -108,7 +111,9 @@ export class Pipeline {
     const valid: WorkItem[] = [];
     for (const item of items) {
       if (item.comment === null) {
-        const check = checkRawComment(item.value, deps.schema);
+        const check = deps.maxTextLength === undefined
+          ? checkRawComment(item.value, deps.schema)
+          : fastCheckRawComment(item.value, deps.schema, deps.maxTextLength);
         if (!check.ok) {
           stats.invalid++;
           if (logger.debugEnabled) {
@@ -367,6 +372,9 @@ export class Pipeline {
 export function unstorable(comment: RawComment): string | null {
   if (comment.text.includes("\u0000")) return "text contains a NUL character (U+0000)";
   if (!comment.text.isWellFormed()) return "text contains an unpaired UTF-16 surrogate";
+  // Years 0002-9998 stay in range whatever the offset; only the edges need the UTC year.
+  const written = Number(comment.createdAt.slice(0, 4));
+  if (written >= 2 && written <= 9998) return null;
   const year = new Date(comment.createdAt).getUTCFullYear();
   if (!(year >= 1 && year <= 9999)) return `createdAt ${comment.createdAt} is out of range`;
   return null;

@@ -363,4 +363,8 @@ Deno.test("unstorable: NUL, unpaired surrogates and year 0 are refused", () => {
   ok(unstorable(comment("a\u0000b")));
   ok(unstorable(comment("a\ud800b")));
   ok(unstorable({ ...comment("x"), createdAt: "0000-01-01T00:00:00Z" }));
+  ok(unstorable({ ...comment("x"), createdAt: "0001-01-01T00:30:00+01:00" }));
+  ok(unstorable({ ...comment("x"), createdAt: "9999-12-31T23:00:00-02:00" }));
+  assertEquals(unstorable({ ...comment("x"), createdAt: "0001-01-01T00:30:00-01:00" }), null);
+  assertEquals(unstorable({ ...comment("x"), createdAt: "9999-12-31T23:00:00+02:00" }), null);
 });

@@ -1,0 +1,61 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { checkRawComment, rawCommentSchema } from "@sentiment/proto/messages";
+import { fastCheckRawComment } from "./fast_check.ts";
+
+const MAX = 50;
+const schema = rawCommentSchema(MAX);
+const encode = (value: unknown) =>
+  new TextEncoder().encode(typeof value === "string" ? value : JSON.stringify(value));
+
+function valid(overrides: Record<string, unknown> = {}) {
+  return {
+    schemaVersion: 1,
+    commentId: crypto.randomUUID(),
+    text: "Great product, would buy again",
+    source: "twitter",
+    createdAt: new Date(Date.now() - Math.floor(Math.random() * 1e12)).toISOString(),
+    ...overrides,
+  };
+}
+
+Deno.test("the fast path agrees with the zod schema on valid and invalid comments", () => {
+  const cases: Uint8Array[] = [];
+  for (let i = 0; i < 200; i++) cases.push(encode(valid()));
+  const variants: Record<string, unknown>[] = [
+    { commentId: "123E4567-E89B-12D3-A456-426614174000" },
+    { commentId: "00000000-0000-0000-0000-000000000000" },
+    { commentId: "123e4567-e89b-02d3-a456-426614174000" },
+    { commentId: "not-a-uuid" },
+    { commentId: 5 },
+    { schemaVersion: 2 },
+    { schemaVersion: "1" },
+    { text: "" },
+    { text: "   \n\t " },
+    { text: "x".repeat(MAX) },
+    { text: "x".repeat(MAX + 1) },
+    { text: " padded " },
+    { text: "nul \u0000 inside" },
+    { text: 42 },
+    { source: "myspace" },
+    { source: "TWITTER" },
+    { createdAt: "2026-02-30T10:00:00.000Z" },
+    { createdAt: "2026-02-28T24:00:00.000Z" },
+    { createdAt: "2024-02-29T23:59:59.999Z" },
+    { createdAt: "2026-11-26T10:00:00Z" },
+    { createdAt: "2026-11-26T10:00:00.123+02:00" },
+    { createdAt: "2026-11-26T10:00:00.123456Z" },
+    { createdAt: "0000-01-01T00:00:00.000Z" },
+    { createdAt: "9999-12-31T23:59:59.999Z" },
+    { createdAt: "2026-13-01T00:00:00.000Z" },
+    { createdAt: "yesterday" },
+    { extra: true },
+  ];
+  for (const overrides of variants) cases.push(encode(valid(overrides)));
+  const { createdAt: _, ...missing } = valid();
+  cases.push(encode(missing));
+  cases.push(encode("not json"), encode("[]"), encode("null"), encode("5"), encode('"s"'));
+  cases.push(new Uint8Array([0x7b, 0xff, 0x7d]));
+  for (const value of [...cases, null]) {
+    assertEquals(fastCheckRawComment(value, schema, MAX), checkRawComment(value, schema));
+  }
+});
