@@ -13,3 +13,8 @@ Deno.test("a message larger than the limit goes alone; nothing is dropped", () =
   assertEquals(chunks.map((chunk) => chunk.map((item) => item.id)), [[0], [1], [2]]);
   assertEquals(splitBySize([], 1000), []);
 });
+
+Deno.test("requests also stay under the message count limit", () => {
+  const chunks = splitBySize(sized([1, 1, 1, 1, 1, 1, 1]), 1000, 3);
+  assertEquals(chunks.map((chunk) => chunk.map((item) => item.id)), [[0, 1, 2], [3, 4, 5], [6]]);
+});
