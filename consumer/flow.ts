@@ -337,6 +337,7 @@ export class Flow {
         // Abandoned: stays unfinished in the tracker (or its partition is gone).
         this.#inFlight--;
       } else {
+        detachBytes(item);
         this.scheduler.schedule(item, delayMs);
       }
     }
@@ -371,6 +372,21 @@ export class Flow {
         this.#requestCommit();
       }
     })();
+  }
+}
+
+/**
+ * Gives a waiting item its own copy of its key and value. kafkajs hands out views into the
+ * whole fetch response (up to several MB); an item waiting seconds for its retry would keep
+ * that entire buffer alive, and a few hundred such items kept most of the consumer's memory.
+ */
+export function detachBytes(item: WorkItem): void {
+  if (item.value !== null && item.value.byteLength !== item.value.buffer.byteLength) {
+    // Uint8Array's slice copies (Buffer's returns another view).
+    item.value = Uint8Array.prototype.slice.call(item.value);
+  }
+  if (item.key !== null && item.key.byteLength !== item.key.buffer.byteLength) {
+    item.key = Uint8Array.prototype.slice.call(item.key);
   }
 }
 

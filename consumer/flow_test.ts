@@ -1,11 +1,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createLogger } from "@sentiment/proto/log";
-import { Flow, type InMessage, type PassRunner } from "./flow.ts";
+import { detachBytes, Flow, type InMessage, type PassRunner } from "./flow.ts";
 import { InfraGuard } from "./infra_guard.ts";
 import type { CommitPoint } from "./offsets.ts";
 import type { PassResult } from "./pipeline.ts";
 import { Stats } from "./stats.ts";
-import type { WorkItem } from "./work_item.ts";
+import { newWorkItem, type WorkItem } from "./work_item.ts";
 
 const quiet = createLogger("test", "error", () => {});
 
@@ -179,4 +179,18 @@ Deno.test("stop abandons queued and waiting work uncommitted and commits what is
   assertEquals(flow.inFlight, 0);
   assertEquals(flow.waitingForRetry, 0);
   assertEquals(flow.offer("raw", 0, messages(4, 1), "4").resolveTo, null);
+});
+
+Deno.test("an item waiting for a retry holds its own bytes, not the fetched response", () => {
+  const response = new Uint8Array(1_000_000);
+  response.set([1, 2, 3], 500);
+  const item = newWorkItem("t", 0, 1, {
+    offset: "7",
+    key: response.subarray(100, 102),
+    value: response.subarray(500, 503),
+  });
+  detachBytes(item);
+  assertEquals([...item.value!], [1, 2, 3]);
+  assertEquals(item.value!.buffer.byteLength, 3);
+  assertEquals(item.key!.buffer.byteLength, 2);
 });
