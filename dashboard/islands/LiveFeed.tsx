@@ -1,4 +1,12 @@
-import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
+import {
+  useCallback,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useReducer,
+  useRef,
+  useState,
+} from "preact/hooks";
 import {
   type ProcessedComment,
   type Source,
@@ -7,13 +15,26 @@ import {
   TAGS,
 } from "@sentiment/proto/messages";
 import { getApp } from "../lib/app.ts";
-import { feedQuery, totalsQuery } from "../lib/queries.ts";
-import { useLiveQuery } from "../lib/use_live_query.ts";
+import {
+  feedCountQuery,
+  feedQuery,
+  type FeedWindow,
+  isFiltered,
+  totalCount,
+} from "../lib/queries.ts";
+import { useLiveQuery, useSharedLiveQuery } from "../lib/use_live_query.ts";
 import { formatCount, formatTime, SOURCE_LABEL, TAG_META } from "../components/format.ts";
 
 /** Every row has the same height, so the visible slice is pure arithmetic. */
 export const ROW_HEIGHT = 76;
 const OVERSCAN = 6;
+/**
+ * The feed query holds a window of rows around the visible ones, not all 5 000: it starts at a
+ * multiple of WINDOW_STEP and moves only when scrolling leaves it, so a batch updates a few
+ * dozen rows and scrolling moves the window every WINDOW_STEP rows.
+ */
+const WINDOW_STEP = 20;
+const MIN_WINDOW = 2 * WINDOW_STEP;
 
 /** The live feed: filters, a text search and a virtualized list, newest first. */
 export default function LiveFeed() {
@@ -27,13 +48,48 @@ export default function LiveFeed() {
     const timer = setTimeout(() => setSearch(searchInput), 150);
     return () => clearTimeout(timer);
   }, [searchInput]);
-  const feed = useLiveQuery(
-    () => app && feedQuery(app.collection, { tag, source, search }),
+  const filter = { tag, source, search };
+  const filtered = isFiltered(filter);
+  const feedCollection = useMemo(
+    () => app && feedQuery(app.collection, filter, { offset: 0, limit: MIN_WINDOW }),
     [app, tag, source, search],
   );
-  const totals = useLiveQuery(() => app && totalsQuery(app.collection), [app]);
-  const stored = totals.data[0]?.count ?? 0;
-  const filtered = tag !== "" || source !== "" || search.trim() !== "";
+  const feed = useLiveQuery(() => feedCollection, [feedCollection]);
+  // The feed holds a window only, so how many rows match is counted apart: unfiltered, that is
+  // every stored comment (the shared summary); filtered, a count query with the same filter.
+  const stored = totalCount(useSharedLiveQuery(app?.summary ?? null).data);
+  const matching = useLiveQuery(
+    () => app && filtered ? feedCountQuery(app.collection, filter) : null,
+    [app, tag, source, search],
+  );
+  const shown = filtered ? (matching.data[0]?.count ?? 0) : stored;
+  // The window the feed's rows are for: the last one asked of this query (its rows follow at
+  // once, or when a window that needs more rows has loaded them, which renders again).
+  const requested = useRef<{ query: unknown; window: FeedWindow } | null>(null);
+  const [, windowMoved] = useReducer((n: number) => n + 1, 0);
+  const feedWindow = requested.current?.query === feedCollection
+    ? requested.current.window
+    : { offset: 0, limit: MIN_WINDOW };
+  const moveWindow = useCallback((next: FeedWindow) => {
+    if (!feedCollection) return;
+    const current = requested.current?.query === feedCollection
+      ? requested.current.window
+      : { offset: 0, limit: MIN_WINDOW };
+    if (current.offset === next.offset && current.limit === next.limit) return;
+    const failed = (error: unknown) => {
+      console.error("the feed window could not move", error);
+      requested.current = { query: feedCollection, window: current };
+      windowMoved(undefined);
+    };
+    try {
+      requested.current = { query: feedCollection, window: next };
+      const settled = feedCollection.utils.setWindow(next);
+      if (settled === true) windowMoved(undefined);
+      else settled.then(() => windowMoved(undefined), failed);
+    } catch (error) {
+      failed(error);
+    }
+  }, [feedCollection]);
   return (
     <div class="feed">
       <form class="feed-filters" role="search" onSubmit={(event) => event.preventDefault()}>
@@ -72,18 +128,36 @@ export default function LiveFeed() {
           />
         </label>
       </form>
-      <p class="feed-count" aria-live="polite" data-shown={feed.data.length}>
+      <p class="feed-count" aria-live="polite" data-shown={shown}>
         {filtered
-          ? `${formatCount(feed.data.length)} of ${formatCount(stored)} comments match`
-          : `${formatCount(feed.data.length)} comments, newest first`}
+          ? `${formatCount(shown)} of ${formatCount(stored)} comments match`
+          : `${formatCount(shown)} comments, newest first`}
       </p>
-      <VirtualList rows={feed.data} resetKey={`${tag}|${source}|${search}`} />
+      <VirtualList
+        rows={feed.data}
+        offset={feedWindow.offset}
+        total={shown}
+        onRange={moveWindow}
+        resetKey={`${tag}|${source}|${search}`}
+      />
     </div>
   );
 }
 
-/** Renders only the rows in view (plus a few), positioned inside a full-height spacer. */
-function VirtualList(props: { rows: ProcessedComment[]; resetKey: string }) {
+/**
+ * Renders only the rows in view (plus a few), positioned inside a full-height spacer. `rows`
+ * is the window of the feed that starts at position `offset` of `total`; `onRange` asks for the
+ * window the visible rows need.
+ */
+function VirtualList(
+  props: {
+    rows: ProcessedComment[];
+    offset: number;
+    total: number;
+    onRange: (window: FeedWindow) => void;
+    resetKey: string;
+  },
+) {
   const scroller = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [viewport, setViewport] = useState(600);
@@ -99,10 +173,23 @@ function VirtualList(props: { rows: ProcessedComment[]; resetKey: string }) {
     if (scroller.current) scroller.current.scrollTop = 0;
     setScrollTop(0);
   }, [props.resetKey]);
-  const { rows } = props;
+  const { rows, offset, total } = props;
   const first = Math.max(0, Math.floor(scrollTop / ROW_HEIGHT) - OVERSCAN);
-  const last = Math.min(rows.length, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
-  const visible = rows.slice(first, last);
+  const last = Math.min(total, Math.ceil((scrollTop + viewport) / ROW_HEIGHT) + OVERSCAN);
+  const windowOffset = Math.floor(first / WINDOW_STEP) * WINDOW_STEP;
+  const windowLimit = Math.max(
+    MIN_WINDOW,
+    Math.ceil((last - windowOffset) / WINDOW_STEP) * WINDOW_STEP,
+  );
+  const { onRange } = props;
+  useEffect(
+    () => onRange({ offset: windowOffset, limit: windowLimit }),
+    [windowOffset, windowLimit, onRange],
+  );
+  // Until the window has moved, show what of the visible range it holds, where it belongs.
+  const start = Math.max(first, offset);
+  const end = Math.min(last, offset + rows.length);
+  const visible = rows.slice(start - offset, Math.max(start, end) - offset);
   return (
     <div
       ref={scroller}
@@ -112,17 +199,17 @@ function VirtualList(props: { rows: ProcessedComment[]; resetKey: string }) {
       aria-label="Live feed of comments, newest first; scroll with the arrow keys"
       onScroll={(event) => setScrollTop(event.currentTarget.scrollTop)}
     >
-      <div class="feed-spacer" style={{ height: `${rows.length * ROW_HEIGHT}px` }}>
+      <div class="feed-spacer" style={{ height: `${total * ROW_HEIGHT}px` }}>
         {visible.map((comment, index) => (
           <FeedRow
             key={comment.commentId}
             comment={comment}
-            position={first + index}
-            size={rows.length}
+            position={start + index}
+            size={total}
           />
         ))}
       </div>
-      {rows.length === 0 && <p class="feed-empty muted">No comments to show.</p>}
+      {total === 0 && <p class="feed-empty muted">No comments to show.</p>}
     </div>
   );
 }

@@ -1,8 +1,8 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { type Tag, TAGS } from "@sentiment/proto/messages";
 import { getApp } from "../lib/app.ts";
-import { MINUTE_MS, perMinuteQuery } from "../lib/queries.ts";
-import { useLiveQuery } from "../lib/use_live_query.ts";
+import { MINUTE_MS, perMinuteByTag } from "../lib/queries.ts";
+import { useSharedLiveQuery } from "../lib/use_live_query.ts";
 import { type Bucket, StackedBars } from "../components/StackedBars.tsx";
 import { TAG_META } from "../components/format.ts";
 
@@ -11,7 +11,7 @@ const WINDOW_MINUTES = 30;
 /** Per-minute stacked counts by tag over the last half hour of stored comments. */
 export default function SentimentChart() {
   const app = getApp();
-  const { data } = useLiveQuery(() => app && perMinuteQuery(app.collection), [app]);
+  const data = perMinuteByTag(useSharedLiveQuery(app?.summary ?? null).data);
   // The window follows the clock, so the chart moves on even when no comment arrives.
   const [nowMinute, setNowMinute] = useState(() => Math.floor(Date.now() / MINUTE_MS));
   useEffect(() => {

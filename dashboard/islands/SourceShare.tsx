@@ -1,15 +1,15 @@
 import { SOURCES } from "@sentiment/proto/messages";
 import { getApp } from "../lib/app.ts";
-import { sourceCountsQuery } from "../lib/queries.ts";
-import { useLiveQuery } from "../lib/use_live_query.ts";
+import { countBy } from "../lib/queries.ts";
+import { useSharedLiveQuery } from "../lib/use_live_query.ts";
 import { ShareBars } from "../components/ShareBars.tsx";
 import { SOURCE_LABEL } from "../components/format.ts";
 
 /** Each source platform's share of the stored comments. */
 export default function SourceShare() {
   const app = getApp();
-  const { data } = useLiveQuery(() => app && sourceCountsQuery(app.collection), [app]);
-  const counts = new Map(data.map((row) => [row.source, row.count]));
+  const { data } = useSharedLiveQuery(app?.summary ?? null);
+  const counts = countBy(data, "source");
   const items = SOURCES.map((source) => ({
     key: source,
     label: SOURCE_LABEL[source],

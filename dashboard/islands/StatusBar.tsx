@@ -1,7 +1,7 @@
 import { getApp } from "../lib/app.ts";
 import { initialStatus, type SyncStatus, useObservable } from "../lib/status.ts";
-import { totalsQuery } from "../lib/queries.ts";
-import { useLiveQuery } from "../lib/use_live_query.ts";
+import { totalCount } from "../lib/queries.ts";
+import { useSharedLiveQuery } from "../lib/use_live_query.ts";
 import { ProgressBar } from "../components/ProgressBar.tsx";
 import { formatCount, formatTime } from "../components/format.ts";
 
@@ -16,8 +16,7 @@ const LABEL: Record<SyncStatus["connection"], string> = {
 export default function StatusBar(props: { limit: number }) {
   const app = getApp();
   const status = useObservable(app?.status ?? null, initialStatus(props.limit));
-  const totals = useLiveQuery(() => app && totalsQuery(app.collection), [app]);
-  const stored = totals.data[0]?.count ?? 0;
+  const stored = totalCount(useSharedLiveQuery(app?.summary ?? null).data);
   const { connection, backfill } = status;
   return (
     <div class="status-bar">

@@ -1,15 +1,15 @@
 import { TAGS } from "@sentiment/proto/messages";
 import { getApp } from "../lib/app.ts";
-import { tagCountsQuery } from "../lib/queries.ts";
-import { useLiveQuery } from "../lib/use_live_query.ts";
+import { countBy, totalCount } from "../lib/queries.ts";
+import { useSharedLiveQuery } from "../lib/use_live_query.ts";
 import { formatCount, formatShare, TAG_META } from "../components/format.ts";
 
 /** One card per sentiment tag with its count among the stored comments. */
 export default function TagCards() {
   const app = getApp();
-  const { data } = useLiveQuery(() => app && tagCountsQuery(app.collection), [app]);
-  const counts = new Map(data.map((row) => [row.tag, row.count]));
-  const total = data.reduce((sum, row) => sum + row.count, 0);
+  const { data } = useSharedLiveQuery(app?.summary ?? null);
+  const counts = countBy(data, "tag");
+  const total = totalCount(data);
   return (
     <ul class="tag-cards">
       {TAGS.map((tag) => {

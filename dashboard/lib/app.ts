@@ -18,6 +18,7 @@ import { electLeader } from "./leader.ts";
 import { StatisticsPoller } from "./statistics.ts";
 import { initialStatus, StatusStore } from "./status.ts";
 import { LiveStream } from "./stream.ts";
+import { summaryQuery } from "./queries.ts";
 
 /** What islands read from. */
 export interface DashboardApp {
@@ -25,6 +26,8 @@ export interface DashboardApp {
   store: CommentStore;
   status: StatusStore;
   statistics: StatisticsPoller;
+  /** The one live query of counts per (minute, tag, source) the aggregate panels share. */
+  summary: ReturnType<typeof summaryQuery>;
 }
 
 let app: DashboardApp | null = null;
@@ -57,7 +60,13 @@ function createApp(): DashboardApp {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "hidden") store.persistNow();
   });
-  return { collection, store, status, statistics: new StatisticsPoller(localStorage) };
+  return {
+    collection,
+    store,
+    status,
+    statistics: new StatisticsPoller(localStorage),
+    summary: summaryQuery(collection),
+  };
 }
 
 /** A snapshot the collection cannot read would stop it from starting at all. */

@@ -1,60 +1,85 @@
 /**
- * The live queries every panel reads. Each returns a TanStack DB live-query collection that
- * the query engine keeps up to date incrementally as comments arrive or are evicted.
+ * The live queries the panels read. Each returns a TanStack DB live-query collection that the
+ * query engine keeps up to date incrementally as comments arrive or are evicted.
+ *
+ * Every live query costs something on each batch whatever it computes (its graph runs and its
+ * result collection takes the changes), and a query whose result has one row per comment costs
+ * the most. So the aggregate panels share one query, {@link summaryQuery}, whose rows are
+ * counts per (minute, tag, source): a few dozen rows that each panel sums the way it needs
+ * ({@link countBy}, {@link totalCount}, {@link perMinuteByTag}). The feed reads only the
+ * window of rows in view ({@link feedQuery}), never all 5 000.
  *
  * @module
  */
-import { count, createLiveQueryCollection, eq, max } from "@tanstack/db";
+import { count, createLiveQueryCollection, eq } from "@tanstack/db";
 import type { Source, Tag } from "@sentiment/proto/messages";
 import type { CommentsCollection } from "./comments.ts";
-
-/** Comments per sentiment tag. */
-export function tagCountsQuery(comments: CommentsCollection) {
-  return createLiveQueryCollection((q) =>
-    q.from({ c: comments })
-      .groupBy(({ c }) => c.tag)
-      .select(({ c }) => ({ tag: c.tag, count: count(c.commentId) }))
-  );
-}
-
-/** Comments per source platform. */
-export function sourceCountsQuery(comments: CommentsCollection) {
-  return createLiveQueryCollection((q) =>
-    q.from({ c: comments })
-      .groupBy(({ c }) => c.source)
-      .select(({ c }) => ({ source: c.source, count: count(c.commentId) }))
-  );
-}
-
-/** How many comments the collection holds and the newest seq among them. */
-export function totalsQuery(comments: CommentsCollection) {
-  return createLiveQueryCollection((q) =>
-    q.from({ c: comments })
-      .select(({ c }) => ({ count: count(c.commentId), maxSeq: max(c.seq) }))
-  );
-}
 
 /** Milliseconds in one bucket of the sentiment-over-time chart. */
 export const MINUTE_MS = 60_000;
 
+/** One row of {@link summaryQuery}: how many stored comments share a minute, tag and source. */
+export interface SummaryRow {
+  minute: number;
+  tag: Tag;
+  source: Source;
+  count: number;
+}
+
 /**
- * Comments per (minute of createdAt, tag). The minute is computed in a first derived
- * collection because the query language cannot parse a timestamp with an offset, and a
- * `fn.select` cannot feed a `groupBy` in the same query.
+ * Comments per (minute of createdAt, tag, source). The minute is computed by a `fn.select`
+ * subquery (the query language cannot parse a timestamp with an offset, and a `fn.select`
+ * cannot feed a `groupBy` in the same query); as a subquery it runs in the same graph, with no
+ * collection of one row per comment in between.
  */
-export function perMinuteQuery(comments: CommentsCollection) {
-  const minutes = createLiveQueryCollection((q) =>
-    q.from({ c: comments }).fn.select(({ c }) => ({
+export function summaryQuery(comments: CommentsCollection) {
+  return createLiveQueryCollection((q) => {
+    const minutes = q.from({ c: comments }).fn.select(({ c }) => ({
       commentId: c.commentId,
       minute: Math.floor(Date.parse(c.createdAt) / MINUTE_MS),
       tag: c.tag,
-    }))
-  );
-  return createLiveQueryCollection((q) =>
-    q.from({ m: minutes })
-      .groupBy(({ m }) => [m.minute, m.tag])
-      .select(({ m }) => ({ minute: m.minute, tag: m.tag, count: count(m.commentId) }))
-  );
+      source: c.source,
+    }));
+    return q.from({ m: minutes })
+      .groupBy(({ m }) => [m.minute, m.tag, m.source])
+      .select(({ m }) => ({
+        minute: m.minute,
+        tag: m.tag,
+        source: m.source,
+        count: count(m.commentId),
+      }));
+  });
+}
+
+/** How many comments the summary rows count. */
+export function totalCount(rows: readonly SummaryRow[]): number {
+  let total = 0;
+  for (const row of rows) total += row.count;
+  return total;
+}
+
+/** Comments per tag or per source (keys without comments are absent). */
+export function countBy<K extends "tag" | "source">(
+  rows: readonly SummaryRow[],
+  key: K,
+): Map<SummaryRow[K], number> {
+  const counts = new Map<SummaryRow[K], number>();
+  for (const row of rows) counts.set(row[key], (counts.get(row[key]) ?? 0) + row.count);
+  return counts;
+}
+
+/** Comments per (minute, tag), as the chart draws them. */
+export function perMinuteByTag(
+  rows: readonly SummaryRow[],
+): { minute: number; tag: Tag; count: number }[] {
+  const counts = new Map<string, { minute: number; tag: Tag; count: number }>();
+  for (const row of rows) {
+    const key = `${row.minute}|${row.tag}`;
+    const bucket = counts.get(key);
+    if (bucket) bucket.count += row.count;
+    else counts.set(key, { minute: row.minute, tag: row.tag, count: row.count });
+  }
+  return [...counts.values()];
 }
 
 /** The feed's filters; empty values match everything. */
@@ -64,8 +89,26 @@ export interface FeedFilter {
   search?: string;
 }
 
-/** The filtered feed, newest (highest seq) first. */
-export function feedQuery(comments: CommentsCollection, filter: FeedFilter = {}) {
+/** Whether a filter narrows the feed at all. */
+export function isFiltered(filter: FeedFilter): boolean {
+  return Boolean(filter.tag || filter.source || filter.search?.trim());
+}
+
+/** A slice of the feed: `limit` rows from position `offset` (newest first). */
+export interface FeedWindow {
+  offset: number;
+  limit: number;
+}
+
+/**
+ * The filtered feed, newest (highest seq) first, limited to a window of rows that
+ * `collection.utils.setWindow` moves as the list scrolls. Without a window, every row.
+ */
+export function feedQuery(
+  comments: CommentsCollection,
+  filter: FeedFilter = {},
+  window?: FeedWindow,
+) {
   const needle = filter.search?.trim().toLowerCase() ?? "";
   return createLiveQueryCollection((q) => {
     let query = q.from({ c: comments });
@@ -73,6 +116,19 @@ export function feedQuery(comments: CommentsCollection, filter: FeedFilter = {})
     if (filter.source) query = query.where(({ c }) => eq(c.source, filter.source));
     // A plain substring match: LIKE has no escape for `%` and `_`, which people do search for.
     if (needle) query = query.fn.where(({ c }) => c.text.toLowerCase().includes(needle));
-    return query.orderBy(({ c }) => c.seq, "desc");
+    const ordered = query.orderBy(({ c }) => c.seq, "desc");
+    return window ? ordered.limit(window.limit).offset(window.offset) : ordered;
+  });
+}
+
+/** How many comments match a filter (the feed itself holds only a window of them). */
+export function feedCountQuery(comments: CommentsCollection, filter: FeedFilter = {}) {
+  const needle = filter.search?.trim().toLowerCase() ?? "";
+  return createLiveQueryCollection((q) => {
+    let query = q.from({ c: comments });
+    if (filter.tag) query = query.where(({ c }) => eq(c.tag, filter.tag));
+    if (filter.source) query = query.where(({ c }) => eq(c.source, filter.source));
+    if (needle) query = query.fn.where(({ c }) => c.text.toLowerCase().includes(needle));
+    return query.select(({ c }) => ({ count: count(c.commentId) }));
   });
 }

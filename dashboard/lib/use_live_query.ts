@@ -25,9 +25,9 @@ export interface LiveQueryResult<T> {
 }
 
 /**
- * Subscribes a component to a live query. `create` builds the live-query collection; it runs
- * again only when `deps` change (the old query is then cleaned up). `create` returning null
- * (on the server, where there is no browser storage) yields an empty, not-ready result.
+ * Subscribes a component to a live query it owns. `create` builds the live-query collection;
+ * it runs again only when `deps` change (the old query is then cleaned up). `create` returning
+ * null (on the server, where there is no browser storage) yields an empty, not-ready result.
  * Re-renders are batched by Preact, so a transaction that touches many rows renders once.
  */
 export function useLiveQuery<T>(
@@ -35,6 +35,21 @@ export function useLiveQuery<T>(
   deps: readonly unknown[],
 ): LiveQueryResult<T> {
   const collection = useMemo(create, deps);
+  return useSubscription(collection, true);
+}
+
+/**
+ * Subscribes a component to a live query shared with other components (created once per page):
+ * the same as {@link useLiveQuery}, except that the query is not cleaned up on unmount.
+ */
+export function useSharedLiveQuery<T>(collection: LiveCollection<T> | null): LiveQueryResult<T> {
+  return useSubscription(collection, false);
+}
+
+function useSubscription<T>(
+  collection: LiveCollection<T> | null,
+  owned: boolean,
+): LiveQueryResult<T> {
   const [revision, bump] = useReducer((n: number) => n + 1, 0);
   useEffect(() => {
     if (!collection) return;
@@ -45,7 +60,7 @@ export function useLiveQuery<T>(
     return () => {
       subscription.unsubscribe();
       offReady();
-      void collection.cleanup();
+      if (owned) void collection.cleanup();
     };
   }, [collection]);
   const data = useMemo(() => collection?.toArray ?? [], [collection, revision]);
