@@ -36,6 +36,8 @@ export function kafkaLogCreator(logger: Logger): logCreator {
 
 /** A running consumer-group member feeding the flow. */
 export class KafkaIntake {
+  /** Called with each fetched batch's high watermark (for the lag metric). */
+  onBatch: (partition: number, highWatermark: string, lastOffset: string) => void = () => {};
   readonly consumer: Consumer;
   /** True once the group assigned partitions, until the consumer stops or crashes. */
   joined = false;
@@ -80,6 +82,7 @@ export class KafkaIntake {
       eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
         const { messages } = batch;
         const last = batch.lastOffset();
+        this.onBatch(batch.partition, batch.highWatermark, last);
         let from = 0;
         for (;;) {
           const { next, resolveTo } = target.offer(topic, batch.partition, messages, last, from);

@@ -19,6 +19,8 @@ import { Flow } from "./flow.ts";
 import { healthHandler } from "./health.ts";
 import { InfraGuard } from "./infra_guard.ts";
 import { KafkaIntake, kafkaLogCreator } from "./kafka_intake.ts";
+import { ConsumerMetrics } from "./metrics.ts";
+import { metricsResponse } from "@sentiment/proto/metrics";
 import { speedUpKafkajsEncoder } from "./kafkajs_encoder.ts";
 import { FastDefaultPartitioner } from "./partitioner.ts";
 import { Pipeline } from "./pipeline.ts";
@@ -69,6 +71,7 @@ const sentiment = new GrpcSentimentGateway(
   config.sentimentTimeoutMs,
 );
 const stats = new Stats();
+const metrics: ConsumerMetrics = new ConsumerMetrics(stats, (): number => flow.inFlight);
 const cache = new TagCache(config.cacheSize);
 const guard = new InfraGuard(logger, config.infraRetryMaxMs);
 guard.setProbe("sentiment", () => sentiment.waitForReady(1_000));
@@ -86,16 +89,18 @@ const pipeline = new Pipeline({
   maxTextLength: config.maxTextLength,
   dedup: new RedisDedup(redis, config.dedupTtlSeconds),
   cache,
-  sentiment,
-  store: new PostgresCommentStore(sql),
-  publisher: new KafkaPublisher(producer, config.topics),
+  sentiment: metrics.sentiment(sentiment),
+  store: metrics.store(new PostgresCommentStore(sql)),
+  publisher: metrics.publisher(new KafkaPublisher(producer, config.topics)),
   guard,
   retryDelaysMs: config.retryDelaysMs,
   stats,
   logger,
 });
+intake.onBatch = (partition, highWatermark, lastOffset) =>
+  metrics.recordLag(partition, highWatermark, lastOffset);
 const flow = new Flow(
-  pipeline,
+  metrics.runner(pipeline),
   {
     setPaused: (paused) => intake.setPaused(paused),
     commit: (points) => intake.commit(points),
@@ -118,21 +123,30 @@ const state = () => ({
   passes: flow.runningPasses,
   paused: flow.paused,
 });
+/** `/metrics` beside the health routes on the same port. */
+function withMetrics(health: (request: Request) => Response) {
+  return (request: Request): Response | Promise<Response> =>
+    new URL(request.url).pathname === "/metrics"
+      ? metricsResponse(metrics.registry, request.method)
+      : health(request);
+}
 const server = Deno.serve(
   {
     hostname: config.healthHost,
     port: config.healthPort,
     onListen: ({ hostname, port }) => logger.info("Health endpoint listening", { hostname, port }),
   },
-  healthHandler(() => ({
-    ready: intake.joined,
-    stopping: flow.stopping,
-    down: guard.downList(),
-    consumerId: config.consumerId,
-    ...state(),
-    cacheSize: cache.size,
-    counters: stats.snapshot(),
-  })),
+  withMetrics(
+    healthHandler(() => ({
+      ready: intake.joined,
+      stopping: flow.stopping,
+      down: guard.downList(),
+      consumerId: config.consumerId,
+      ...state(),
+      cacheSize: cache.size,
+      counters: stats.snapshot(),
+    })),
+  ),
 );
 const stopSummary = startSummary(stats, logger, config.summaryIntervalMs, state);
 
