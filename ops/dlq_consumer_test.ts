@@ -78,7 +78,9 @@ integrationTest(
 
     const counters = async () =>
       Object.fromEntries(
-        (await db.sql<{ name: string; value: string }[]>`SELECT name, value FROM pipeline_counters`)
+        (await db.sql<
+          { name: string; value: string }[]
+        >`SELECT name, value FROM pipeline_counters_now`)
           .map((row) => [row.name, Number(row.value)]),
       );
     const stored = async () =>
