@@ -55,5 +55,12 @@ function canonicalComment(value: Uint8Array, maxTextLength: number): RawComment 
   // A real instant, written exactly as toISOString writes it (rules out 2026-02-30 and 24:00).
   const time = Date.parse(createdAt);
   if (Number.isNaN(time) || new Date(time).toISOString() !== createdAt) return null;
-  return { schemaVersion, commentId, text, source, createdAt } as RawComment;
+  // PostgreSQL's uuid type answers in lowercase; the schema normalises the same way.
+  return {
+    schemaVersion,
+    commentId: commentId.toLowerCase(),
+    text,
+    source,
+    createdAt,
+  } as RawComment;
 }

@@ -49,6 +49,7 @@ Deno.test("the fast path agrees with the zod schema on valid and invalid comment
     { createdAt: "2026-13-01T00:00:00.000Z" },
     { createdAt: "yesterday" },
     { extra: true },
+    { commentId: "5D1F8D4E-6A53-4A3F-9A62-1F2B8F0C9B11" },
   ];
   for (const overrides of variants) cases.push(encode(valid(overrides)));
   const { createdAt: _, ...missing } = valid();

@@ -167,7 +167,9 @@ function shutdown(reason: string, exitCode = 0): Promise<void> {
     ]);
     guard.close();
     stopSummary();
-    sentiment.close();
+    // The gRPC channel is left open on purpose: closing it sends HTTP/2 GOAWAY, and Deno 2.9's
+    // nghttp2 binding aborts the receiving process on a GOAWAY over a busy connection
+    // (denoland/deno#36788). Exiting closes the socket without one.
     redis.disconnect();
     await Promise.allSettled([sql.end({ timeout: 5 }), server.shutdown()]);
     logger.info("Stopped", { counters: stats.snapshot() });

@@ -118,8 +118,10 @@ integrationTest(
       assertEquals(counters.retried_comments, retried);
     } finally {
       const status = await consumer.stop();
-      await proxy.stop();
+      // Sentiment first: a channel closed to a live peer sends GOAWAY, which Deno 2.9's nghttp2
+      // can abort on (denoland/deno#36788); closing towards a gone process sends nothing.
       await sentiment.stop();
+      await proxy.stop();
       assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
     }
   },
@@ -198,8 +200,10 @@ integrationTest(
       assertEquals(status.inFlight, 0);
     } finally {
       const status = await consumer.stop();
-      await proxy.stop();
+      // Sentiment first: a channel closed to a live peer sends GOAWAY, which Deno 2.9's nghttp2
+      // can abort on (denoland/deno#36788); closing towards a gone process sends nothing.
       await sentiment.stop();
+      await proxy.stop();
       assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
     }
   },

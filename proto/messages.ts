@@ -33,7 +33,9 @@ const isoTimestamp = z.iso.datetime({ offset: true });
 export function rawCommentSchema(maxTextLength = DEFAULT_MAX_TEXT_LENGTH) {
   return z.strictObject({
     schemaVersion: z.literal(SCHEMA_VERSION),
-    commentId: z.uuid(),
+    // Lowercased: PostgreSQL's uuid type and the Redis keys use one spelling per id, so an id
+    // sent in capitals is the same comment (and matches the row the database gives back).
+    commentId: z.uuid().transform((id) => id.toLowerCase()),
     text: z.string()
       .refine((text) => text.trim().length > 0, { message: "text is empty" })
       .refine((text) => text.length <= maxTextLength, {

@@ -44,3 +44,8 @@ Deno.test("the text limit is configurable and the id survives a failed check", (
   const missing = checkRawComment(null);
   assertEquals(missing.ok ? null : missing.reason, "invalid_json");
 });
+
+Deno.test("an id in capitals is the same comment, spelt in lowercase", () => {
+  const check = checkRawComment(encode({ ...valid, commentId: valid.commentId.toUpperCase() }));
+  assertEquals(check.ok ? check.comment.commentId : null, valid.commentId);
+});
