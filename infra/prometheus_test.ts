@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { Counter, createRegistry, Gauge, Histogram } from "@sentiment/proto/metrics";
 import { parsePrometheusText, PrometheusParseError, sampleSum } from "./prometheus.ts";
 
-Deno.test("parses what prom-client writes", async () => {
+Deno.test("parses what the metrics module writes", async () => {
   const registry = createRegistry("test");
   const counter = new Counter({
     name: "t_total",

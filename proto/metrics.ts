@@ -1,14 +1,12 @@
 /**
- * Prometheus metrics shared by every service: one prom-client registry per process, counters
- * that read the totals a service already keeps (so nothing is counted twice and the hot path
- * stays a plain `n++`), and a small HTTP endpoint for services whose main port is not HTTP.
- *
- * prom-client 15 runs under Deno without any permission as long as `collectDefaultMetrics` is
- * not called (it reads /proc and process internals); services here do not call it.
+ * Prometheus metrics shared by every service: one registry per process, counters that read the
+ * totals a service already keeps (so nothing is counted twice and the hot path stays a plain
+ * `n++`), and a small HTTP endpoint for services whose main port is not HTTP. The metric
+ * classes are prom-client's API, implemented in ./metrics_core.ts (see there for why).
  *
  * @module
  */
-import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { Counter, Gauge, Histogram, Registry } from "./metrics_core.ts";
 import type { Logger } from "./log.ts";
 
 export { Counter, Gauge, Histogram, Registry };
