@@ -18,6 +18,51 @@ export class AbandonedError extends Error {
 /** The infrastructure a pipeline step depends on. */
 export type Dependency = "postgresql" | "redis" | "kafka" | "sentiment";
 
+/**
+ * What a PostgreSQL failure means for the step that met it:
+ * - `conflict`: a deadlock (40P01) or serialization failure (40001); running the step again at
+ *   once normally succeeds, and PostgreSQL is fine.
+ * - `outage`: the connection or the server is unavailable (class 08, 57P01–57P03, 53xxx, 58xxx,
+ *   a statement timeout 57014, socket errors such as ECONNREFUSED, postgres.js `CONNECTION_*` and
+ *   `CONNECT_TIMEOUT`, and anything else that is not a SQL error); intake pauses until it returns.
+ * - `statement`: PostgreSQL (or postgres.js, before sending) rejected the statement itself, e.g.
+ *   42xxx, 22xxx, 23xxx: a bug or bad data, not an outage.
+ */
+export type PostgresFailure = "conflict" | "outage" | "statement";
+
+/** postgres.js errors raised before a query is sent, for a fault of the calling code. */
+const CLIENT_STATEMENT_CODES = new Set([
+  "UNDEFINED_VALUE",
+  "MAX_PARAMETERS_EXCEEDED",
+  "NOT_TAGGED_CALL",
+  "COPY_IN_PROGRESS",
+  "UNSAFE_TRANSACTION",
+]);
+
+/** The SQLSTATE of an error PostgreSQL answered (postgres.js `PostgresError`), else undefined. */
+export function sqlStateOf(error: unknown): string | undefined {
+  if (!(error instanceof Error) || error.name !== "PostgresError") return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && /^[0-9A-Z]{5}$/.test(code) ? code : undefined;
+}
+
+/** Classifies an error thrown by a PostgreSQL step (see {@link PostgresFailure}). */
+export function classifyPostgresError(error: unknown): PostgresFailure {
+  const state = sqlStateOf(error);
+  if (state === undefined) {
+    const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
+    return typeof code === "string" && CLIENT_STATEMENT_CODES.has(code) ? "statement" : "outage";
+  }
+  if (state === "40P01" || state === "40001") return "conflict";
+  if (
+    state.startsWith("08") || state.startsWith("53") || state.startsWith("58") ||
+    state === "57P01" || state === "57P02" || state === "57P03" || state === "57014"
+  ) {
+    return "outage";
+  }
+  return "statement";
+}
+
 /** Tracks which dependencies are down and retries steps until theirs is back. */
 export class InfraGuard {
   #down = new Map<Dependency, { since: number; error: string; failures: number }>();
@@ -32,6 +77,8 @@ export class InfraGuard {
     readonly logger: Logger,
     readonly maxDelayMs: number,
     readonly firstDelayMs = 100,
+    /** Immediate re-runs of a PostgreSQL step after a deadlock or serialization failure. */
+    readonly conflictRetries = 3,
   ) {}
 
   /** Dependencies currently down, with the last error and since when. */
@@ -59,9 +106,18 @@ export class InfraGuard {
     this.#probes.set(dependency, probe);
   }
 
-  /** Runs `step` until it succeeds, waiting with back-off while `dependency` fails. */
+  /**
+   * Runs `step` until it succeeds, waiting with back-off while `dependency` fails. A PostgreSQL
+   * step is first classified ({@link classifyPostgresError}): only an outage marks PostgreSQL down
+   * (and pauses intake); a deadlock or serialization failure is re-run at once up to
+   * `conflictRetries` times, then with back-off; a rejected statement is logged at error and
+   * retried with back-off, so the work stays unfinished (never committed past, never lost) until
+   * the bug or data is fixed.
+   */
   async run<T>(dependency: Dependency, step: () => Promise<T>, signal: AbortSignal): Promise<T> {
     let delay = this.firstDelayMs;
+    let conflicts = 0;
+    let rejections = 0;
     for (;;) {
       if (signal.aborted) throw new AbandonedError();
       try {
@@ -70,7 +126,36 @@ export class InfraGuard {
         return value;
       } catch (error) {
         if (signal.aborted) throw new AbandonedError();
-        this.reportDown(dependency, error);
+        const failure = dependency === "postgresql" ? classifyPostgresError(error) : "outage";
+        if (failure === "conflict") {
+          conflicts++;
+          const fields = {
+            dependency,
+            sqlstate: sqlStateOf(error),
+            error: messageOf(error),
+            conflicts,
+          };
+          if (conflicts <= this.conflictRetries) {
+            this.logger.debug("PostgreSQL conflict; running the step again at once", fields);
+            continue;
+          }
+          this.logger.warn("PostgreSQL conflict persists; retrying with back-off", fields);
+        } else if (failure === "statement") {
+          rejections++;
+          this.logger.error(
+            "PostgreSQL rejected a statement: a bug or bad data, NOT an outage; the work stays " +
+              "unfinished and uncommitted and is retried with back-off until it is fixed",
+            {
+              dependency,
+              sqlstate: sqlStateOf(error) ?? (error as { code?: unknown }).code,
+              error: messageOf(error),
+              failedTries: rejections,
+              retryInMs: delay,
+            },
+          );
+        } else {
+          this.reportDown(dependency, error);
+        }
         await sleep(delay, signal);
         delay = Math.min(delay * 2, this.maxDelayMs);
       }
@@ -78,7 +163,7 @@ export class InfraGuard {
   }
 
   reportDown(dependency: Dependency, error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     const known = this.#down.get(dependency);
     if (known) {
       known.error = message;
@@ -140,6 +225,10 @@ export class InfraGuard {
       this.#probing.delete(dependency);
     })();
   }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 /** Resolves after `ms`, or early (without error) when `signal` aborts. */
