@@ -23,7 +23,7 @@ export type Dependency = "postgresql" | "redis" | "kafka" | "sentiment";
  * - `conflict`: a deadlock (40P01) or serialization failure (40001); running the step again at
  *   once normally succeeds, and PostgreSQL is fine.
  * - `outage`: the connection or the server is unavailable (class 08, 57P01–57P03, 53xxx, 58xxx,
- *   a statement timeout 57014, socket errors such as ECONNREFUSED, postgres.js `CONNECTION_*` and
+ *   a statement timeout 57014, any FATAL or PANIC error as they end the session, socket errors such as ECONNREFUSED, postgres.js `CONNECTION_*` and
  *   `CONNECT_TIMEOUT`, and anything else that is not a SQL error); intake pauses until it returns.
  * - `statement`: PostgreSQL (or postgres.js, before sending) rejected the statement itself, e.g.
  *   42xxx, 22xxx, 23xxx: a bug or bad data, not an outage.
@@ -53,6 +53,10 @@ export function classifyPostgresError(error: unknown): PostgresFailure {
     const code = error instanceof Error ? (error as { code?: unknown }).code : undefined;
     return typeof code === "string" && CLIENT_STATEMENT_CODES.has(code) ? "statement" : "outage";
   }
+  // FATAL (or PANIC) ends the session: errors while connecting come so, whatever their class
+  // (55000 "database is not currently accepting connections", 3D000, 28P01, …).
+  const severity = (error as { severity?: unknown }).severity;
+  if (severity === "FATAL" || severity === "PANIC") return "outage";
   if (state === "40P01" || state === "40001") return "conflict";
   if (
     state.startsWith("08") || state.startsWith("53") || state.startsWith("58") ||

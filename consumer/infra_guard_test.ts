@@ -12,8 +12,8 @@ class FakePostgresError extends Error {
 }
 
 /** An error PostgreSQL answered, as postgres.js builds it (`Errors.postgres(parseError(x))`). */
-function sqlError(code: string, message = `error ${code}`): Error {
-  return new FakePostgresError({ severity: "ERROR", severity_local: "ERROR", code, message });
+function sqlError(code: string, message = `error ${code}`, severity = "ERROR"): Error {
+  return new FakePostgresError({ severity, severity_local: severity, code, message });
 }
 
 /** A connection error, as postgres.js's `Errors.connection` builds it. */
@@ -41,6 +41,11 @@ Deno.test("classifyPostgresError: connection and server unavailability are outag
     assertEquals(classifyPostgresError(sqlError(code)), "outage", code);
   }
   assertEquals(classifyPostgresError(sqlError("57014", "canceling statement")), "outage");
+  // Refused while connecting: FATAL, whatever the class (ALTER DATABASE … ALLOW_CONNECTIONS false).
+  const refused = 'database "x" is not currently accepting connections';
+  assertEquals(classifyPostgresError(sqlError("55000", refused, "FATAL")), "outage");
+  assertEquals(classifyPostgresError(sqlError("28P01", "password failed", "FATAL")), "outage");
+  assertEquals(classifyPostgresError(sqlError("55000", "not in prerequisite state")), "statement");
   for (
     const code of [
       "CONNECTION_CLOSED",
