@@ -3,26 +3,18 @@
  * while the valid messages around it are processed; two instances share the work.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import {
-  createTestDatabase,
-  createTestTopics,
-  freePort,
-  integrationTest,
-  startService,
-  testRedisUrl,
-} from "@sentiment/infra/testkit";
+import { integrationTest } from "@sentiment/infra/testkit";
 import { DeadLetterSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
 import {
   asMessages,
   commentsWithDuplicates,
-  consumerEnv,
   health,
   publish,
   rawComment,
   type RawMessage,
   readTopic,
   seeded,
-  startSentiment,
+  startPipelineHarness,
   waitFor,
 } from "./test_support.ts";
 
@@ -31,15 +23,12 @@ const decodeBase64 = (text: string) => Uint8Array.from(atob(text), (c) => c.char
 integrationTest(
   "invalid messages of every kind land on the dead-letter queue with a reason; the valid ones around them are stored",
   async () => {
-    const topics = await createTestTopics(1);
-    await using db = await createTestDatabase();
-    const redisUrl = await testRedisUrl();
     // Sentiment refuses texts over 100 characters; the consumer accepts up to 200.
-    const sentiment = await startSentiment({
-      SENTIMENT_FAILURE_RATIO: "0",
-      SENTIMENT_MAX_TEXT_LENGTH: "100",
+    await using harness = await startPipelineHarness({
+      partitions: 1,
+      sentimentEnv: { SENTIMENT_FAILURE_RATIO: "0", SENTIMENT_MAX_TEXT_LENGTH: "100" },
     });
-    const healthPort = await freePort();
+    const { topics, db } = harness;
     const random = seeded(5);
     const valid = () => rawComment(random);
     const bad: { message: RawMessage; reason: string; commentId: string | null }[] = [];
@@ -83,17 +72,9 @@ integrationTest(
       if (bad[index]) messages.push(bad[index].message);
     });
     await publish(topics.raw, messages);
-    const consumer = startService(
-      "consumer",
-      consumerEnv({
-        topics: topics.env,
-        databaseUrl: db.url,
-        redisUrl,
-        sentimentAddress: sentiment.address,
-        healthPort,
-        extra: { MAX_TEXT_LENGTH: "200" },
-      }),
-    );
+    const { process: consumer, port: healthPort } = await harness.startConsumer({
+      MAX_TEXT_LENGTH: "200",
+    });
     try {
       const letters = await readTopic(topics.deadLetter, (all) => all.length >= bad.length);
       assertEquals(letters.length, bad.length);
@@ -133,8 +114,7 @@ integrationTest(
       assertEquals(status.status, "ok");
       assertEquals(status.counters.deadLettered, bad.length);
     } finally {
-      const status = await consumer.stop();
-      await sentiment.stop();
+      const [status] = await harness.stop();
       assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
     }
   },
@@ -143,33 +123,15 @@ integrationTest(
 integrationTest(
   "two consumer instances split the work and store every id exactly once",
   async () => {
-    const topics = await createTestTopics(6);
-    await using db = await createTestDatabase();
-    const redisUrl = await testRedisUrl();
-    const sentiment = await startSentiment({ SENTIMENT_FAILURE_SEED: "3" });
+    // Both instances join the harness's one consumer group.
+    await using harness = await startPipelineHarness({
+      partitions: 6,
+      sentimentEnv: { SENTIMENT_FAILURE_SEED: "3" },
+    });
+    const { topics, db } = harness;
     const { messages, distinct } = commentsWithDuplicates(6000, 0.05, 21);
-    const group = `test-consumer-${crypto.randomUUID().slice(0, 8)}`;
-    const start = async (id: string) => {
-      const port = await freePort();
-      return {
-        port,
-        process: startService(
-          "consumer",
-          consumerEnv({
-            topics: topics.env,
-            databaseUrl: db.url,
-            redisUrl,
-            sentimentAddress: sentiment.address,
-            healthPort: port,
-            extra: {
-              CONSUMER_GROUP: group,
-              CONSUMER_ID: id,
-              RETRY_DELAYS_MS: "50,100,200,400,800",
-            },
-          }),
-        ),
-      };
-    };
+    const start = (id: string) =>
+      harness.startConsumer({ CONSUMER_ID: id, RETRY_DELAYS_MS: "50,100,200,400,800" });
     const a = await start("consumer-a");
     const b = await start("consumer-b");
     const processes = [a.process, b.process];
@@ -206,8 +168,7 @@ integrationTest(
         new Set(["consumer-a", "consumer-b"]),
       );
     } finally {
-      const statuses = await Promise.all(processes.map((process) => process.stop()));
-      await sentiment.stop();
+      const statuses = await harness.stop();
       for (const [index, status] of statuses.entries()) {
         assertEquals(status.code, 0, processes[index].lines.slice(-20).join("\n"));
       }

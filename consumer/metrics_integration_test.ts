@@ -4,42 +4,17 @@
  * sizes, against the real Kafka, PostgreSQL, Redis and sentiment processes.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import {
-  createTestDatabase,
-  createTestTopics,
-  eventually,
-  freePort,
-  integrationTest,
-  sampleSum,
-  scrapeMetrics,
-  startService,
-  testRedisUrl,
-} from "@sentiment/infra/testkit";
-import {
-  asMessages,
-  consumerEnv,
-  publish,
-  rawComment,
-  seeded,
-  startSentiment,
-} from "./test_support.ts";
+import { eventually, integrationTest, sampleSum, scrapeMetrics } from "@sentiment/infra/testkit";
+import { asMessages, publish, rawComment, seeded, startPipelineHarness } from "./test_support.ts";
 
 integrationTest("/metrics counts a known workload", async () => {
-  const topics = await createTestTopics(2);
-  await using db = await createTestDatabase();
-  const sentiment = await startSentiment({ SENTIMENT_FAILURE_RATIO: "0" });
-  const healthPort = await freePort();
+  await using harness = await startPipelineHarness({
+    partitions: 2,
+    sentimentEnv: { SENTIMENT_FAILURE_RATIO: "0" },
+  });
+  const { topics, db } = harness;
+  const { port: healthPort } = await harness.startConsumer();
   const url = `http://127.0.0.1:${healthPort}/metrics`;
-  await using consumer = startService(
-    "consumer",
-    consumerEnv({
-      topics: topics.env,
-      databaseUrl: db.url,
-      redisUrl: await testRedisUrl(),
-      sentimentAddress: sentiment.address,
-      healthPort,
-    }),
-  );
   try {
     await eventually(() => scrapeMetrics(url), 60_000, "the metrics endpoint");
     const before = await scrapeMetrics(url);
@@ -99,7 +74,6 @@ integrationTest("/metrics counts a known workload", async () => {
     const rows = await db.sql<{ n: string }[]>`SELECT count(*) AS n FROM comments`;
     assertEquals(Number(rows[0].n), sampleSum(after, "consumer_comments_stored_total"));
   } finally {
-    await consumer.stop();
-    await sentiment.stop();
+    await harness.stop();
   }
 });

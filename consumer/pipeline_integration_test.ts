@@ -3,51 +3,33 @@
  * acceptance run (duplicates, injected failures, cache), and dead-lettering.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import {
-  createTestDatabase,
-  createTestTopics,
-  eventually,
-  freePort,
-  integrationTest,
-  startService,
-  testRedisUrl,
-} from "@sentiment/infra/testkit";
+import { eventually, integrationTest } from "@sentiment/infra/testkit";
 import { DeadLetterSchema, ProcessedCommentSchema } from "@sentiment/proto/messages";
 import {
   asMessages,
   commentsWithDuplicates,
-  consumerEnv,
   health,
   publish,
   readTopic,
-  RecordingProxy,
-  startSentiment,
+  startPipelineHarness,
   waitFor,
 } from "./test_support.ts";
 
 integrationTest(
   "10 000 comments with 5 % duplicates and injected failures: each distinct id stored once, tagged as sentiment says, published, retry_count true",
   async () => {
-    const topics = await createTestTopics(6);
-    await using db = await createTestDatabase();
-    const redisUrl = await testRedisUrl();
-    const sentiment = await startSentiment({ SENTIMENT_FAILURE_SEED: "7" });
-    const proxy = new RecordingProxy(sentiment.address);
-    await proxy.start();
-    const healthPort = await freePort();
+    await using harness = await startPipelineHarness({
+      partitions: 6,
+      sentimentEnv: { SENTIMENT_FAILURE_SEED: "7" },
+      proxy: true,
+    });
+    const { topics, db } = harness;
+    const proxy = harness.proxy!;
     const { messages, distinct } = commentsWithDuplicates(10_000, 0.05, 11);
     await publish(topics.raw, asMessages(messages));
-    const consumer = startService(
-      "consumer",
-      consumerEnv({
-        topics: topics.env,
-        databaseUrl: db.url,
-        redisUrl,
-        sentimentAddress: proxy.address,
-        healthPort,
-        extra: { RETRY_DELAYS_MS: "100,200,400,800,1600" },
-      }),
-    );
+    const { process: consumer, port: healthPort } = await harness.startConsumer({
+      RETRY_DELAYS_MS: "100,200,400,800,1600",
+    });
     try {
       await waitFor("all distinct comments stored", async () => {
         const [{ count }] = await db.sql`SELECT count(*)::int AS count FROM comments`;
@@ -117,11 +99,8 @@ integrationTest(
       assertEquals(counters.dead_lettered, 0);
       assertEquals(counters.retried_comments, retried);
     } finally {
-      const status = await consumer.stop();
-      // Sentiment first: a channel closed to a live peer sends GOAWAY, which Deno 2.9's nghttp2
-      // can abort on (denoland/deno#36788); closing towards a gone process sends nothing.
-      await sentiment.stop();
-      await proxy.stop();
+      // The consumer, then sentiment, then the proxy (see PipelineHarness.stop).
+      const [status] = await harness.stop();
       assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
     }
   },
@@ -130,27 +109,19 @@ integrationTest(
 integrationTest(
   "sentiment failing every call: 5 retries on the scaled schedule, then the dead-letter queue; nothing stored",
   async () => {
-    const topics = await createTestTopics(2);
-    await using db = await createTestDatabase();
-    const redisUrl = await testRedisUrl();
-    const sentiment = await startSentiment({ SENTIMENT_FAILURE_RATIO: "1" });
-    const proxy = new RecordingProxy(sentiment.address);
-    await proxy.start();
-    const healthPort = await freePort();
+    await using harness = await startPipelineHarness({
+      partitions: 2,
+      sentimentEnv: { SENTIMENT_FAILURE_RATIO: "1" },
+      proxy: true,
+    });
+    const { topics, db } = harness;
+    const proxy = harness.proxy!;
     const { messages } = commentsWithDuplicates(20, 0, 3);
     const delays = [100, 200, 400, 800, 1600];
     await publish(topics.raw, asMessages(messages));
-    const consumer = startService(
-      "consumer",
-      consumerEnv({
-        topics: topics.env,
-        databaseUrl: db.url,
-        redisUrl,
-        sentimentAddress: proxy.address,
-        healthPort,
-        extra: { RETRY_DELAYS_MS: delays.join(",") },
-      }),
-    );
+    const { process: consumer, port: healthPort } = await harness.startConsumer({
+      RETRY_DELAYS_MS: delays.join(","),
+    });
     try {
       const letters = await readTopic(topics.deadLetter, (all) => all.length >= 20, 60_000);
       assertEquals(letters.length, 20);
@@ -199,11 +170,8 @@ integrationTest(
       const status = await health(healthPort);
       assertEquals(status.inFlight, 0);
     } finally {
-      const status = await consumer.stop();
-      // Sentiment first: a channel closed to a live peer sends GOAWAY, which Deno 2.9's nghttp2
-      // can abort on (denoland/deno#36788); closing towards a gone process sends nothing.
-      await sentiment.stop();
-      await proxy.stop();
+      // The consumer, then sentiment, then the proxy (see PipelineHarness.stop).
+      const [status] = await harness.stop();
       assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
     }
   },

@@ -6,28 +6,21 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import postgres from "postgres";
 import { Redis } from "ioredis";
 import {
-  createTestDatabase,
-  createTestTopics,
-  freePort,
   infraConfig,
   integrationTest,
   type ServiceProcess,
-  startService,
   type TestDatabase,
   testKafka,
-  testRedisUrl,
   type TestTopics,
 } from "@sentiment/infra/testkit";
 import { ProcessedCommentSchema, type RawComment } from "@sentiment/proto/messages";
 import {
   asMessages,
   commentsWithDuplicates,
-  consumerEnv,
   health,
   publish,
   readTopic,
-  RecordingProxy,
-  startSentiment,
+  startPipelineHarness,
   waitFor,
 } from "./test_support.ts";
 
@@ -68,42 +61,27 @@ async function assertStoredOnceAndPublished(
 integrationTest(
   "kill -9 mid-run of 20 000 comments, once while items wait for a retry, then restart: every id stored once, published, retry_count true",
   async () => {
-    const topics = await createTestTopics(6);
-    await using db = await createTestDatabase();
-    const redisUrl = await testRedisUrl();
-    const sentiment = await startSentiment({ SENTIMENT_FAILURE_SEED: "17" });
-    const proxy = new RecordingProxy(sentiment.address);
-    await proxy.start();
+    await using harness = await startPipelineHarness({
+      partitions: 6,
+      sentimentEnv: { SENTIMENT_FAILURE_SEED: "17" },
+      proxy: true,
+    });
+    const { topics, db } = harness;
+    const proxy = harness.proxy!;
     const { messages, distinct } = commentsWithDuplicates(20_000, 0.05, 31);
     await publish(topics.raw, asMessages(messages));
-    const group = `test-consumer-${crypto.randomUUID().slice(0, 8)}`;
-    const processes: ServiceProcess[] = [];
-    const start = async () => {
-      const port = await freePort();
-      const process = startService(
-        "consumer",
-        consumerEnv({
-          topics: topics.env,
-          databaseUrl: db.url,
-          redisUrl,
-          sentimentAddress: proxy.address,
-          healthPort: port,
-          // Long enough waits that a kill lands while some items wait for their retry; small
-          // passes so that the run lasts long enough to be interrupted twice.
-          extra: {
-            CONSUMER_GROUP: group,
-            // A killed instance never rejoins; the group drops it after these.
-            KAFKA_SESSION_TIMEOUT_MS: "6000",
-            KAFKA_REBALANCE_TIMEOUT_MS: "8000",
-            RETRY_DELAYS_MS: "1000,1500,2000,2500,3000",
-            BATCH_SIZE: "250",
-            PIPELINE_CONCURRENCY: "1",
-          },
-        }),
-      );
-      processes.push(process);
-      return { port, process };
-    };
+    // Every start joins the harness's one consumer group.
+    const start = () =>
+      harness.startConsumer({
+        // A killed instance never rejoins; the group drops it after these.
+        KAFKA_SESSION_TIMEOUT_MS: "6000",
+        KAFKA_REBALANCE_TIMEOUT_MS: "8000",
+        // Long enough waits that a kill lands while some items wait for their retry; small
+        // passes so that the run lasts long enough to be interrupted twice.
+        RETRY_DELAYS_MS: "1000,1500,2000,2500,3000",
+        BATCH_SIZE: "250",
+        PIPELINE_CONCURRENCY: "1",
+      });
     const killTimes: number[] = [];
     try {
       const first = await start();
@@ -169,36 +147,26 @@ integrationTest(
       console.log(`retry_count exact for ${exact} of ${details.length} comments`);
       ok(exact > distinct.size / 2);
     } finally {
-      const status = await processes.at(-1)!.stop();
-      // Sentiment first: a channel closed to a live peer sends GOAWAY, which Deno 2.9's nghttp2
-      // can abort on (denoland/deno#36788); closing towards a gone process sends nothing.
-      await sentiment.stop();
-      await proxy.stop();
-      assertEquals(status.code, 0, processes.at(-1)!.lines.slice(-20).join("\n"));
+      // The killed instances are gone already; the last one is stopped, then sentiment, then
+      // the proxy (see PipelineHarness.stop).
+      const status = (await harness.stop()).at(-1)!;
+      assertEquals(status.code, 0, harness.consumers.at(-1)!.process.lines.slice(-20).join("\n"));
     }
   },
 );
 
 integrationTest("Redis flushed mid-run: no duplicate rows, every id still published", async () => {
-  const topics = await createTestTopics(6);
-  await using db = await createTestDatabase();
-  const redisUrl = await testRedisUrl();
-  const sentiment = await startSentiment({ SENTIMENT_FAILURE_SEED: "5" });
-  const port = await freePort();
+  await using harness = await startPipelineHarness({
+    partitions: 6,
+    sentimentEnv: { SENTIMENT_FAILURE_SEED: "5" },
+  });
+  const { topics, db, redisUrl } = harness;
   const { messages, distinct } = commentsWithDuplicates(10_000, 0.05, 41);
   const half = messages.slice(0, 5000);
   await publish(topics.raw, asMessages(half));
-  const consumer = startService(
-    "consumer",
-    consumerEnv({
-      topics: topics.env,
-      databaseUrl: db.url,
-      redisUrl,
-      sentimentAddress: sentiment.address,
-      healthPort: port,
-      extra: { RETRY_DELAYS_MS: "50,100,200,400,800" },
-    }),
-  );
+  const { process: consumer, port } = await harness.startConsumer({
+    RETRY_DELAYS_MS: "50,100,200,400,800",
+  });
   const redis = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   try {
     const halfDistinct = new Set(half.map((m) => m.commentId)).size;
@@ -221,8 +189,7 @@ integrationTest("Redis flushed mid-run: no duplicate rows, every id still publis
     assertEquals(await storedCount(db), distinct.size);
   } finally {
     redis.disconnect();
-    const status = await consumer.stop();
-    await sentiment.stop();
+    const [status] = await harness.stop();
     assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
   }
 });
@@ -230,31 +197,21 @@ integrationTest("Redis flushed mid-run: no duplicate rows, every id still publis
 integrationTest(
   "PostgreSQL refusing connections for 20 s mid-run: the consumer pauses, keeps memory bounded, resumes and loses nothing",
   async () => {
-    const topics = await createTestTopics(6);
-    await using db = await createTestDatabase();
-    const redisUrl = await testRedisUrl();
-    const sentiment = await startSentiment({ SENTIMENT_FAILURE_SEED: "9" });
-    const port = await freePort();
+    await using harness = await startPipelineHarness({
+      partitions: 6,
+      sentimentEnv: { SENTIMENT_FAILURE_SEED: "9" },
+    });
+    const { topics, db } = harness;
     const { messages, distinct } = commentsWithDuplicates(10_000, 0.05, 51);
     const first = messages.slice(0, 3000);
     await publish(topics.raw, asMessages(first));
     const maxInFlight = 3000;
-    const consumer = startService(
-      "consumer",
-      consumerEnv({
-        topics: topics.env,
-        databaseUrl: db.url,
-        redisUrl,
-        sentimentAddress: sentiment.address,
-        healthPort: port,
-        extra: {
-          RETRY_DELAYS_MS: "50,100,200,400,800",
-          MAX_IN_FLIGHT: String(maxInFlight),
-          BATCH_SIZE: "500",
-          INFRA_RETRY_MAX_MS: "1000",
-        },
-      }),
-    );
+    const { process: consumer, port } = await harness.startConsumer({
+      RETRY_DELAYS_MS: "50,100,200,400,800",
+      MAX_IN_FLIGHT: String(maxInFlight),
+      BATCH_SIZE: "500",
+      INFRA_RETRY_MAX_MS: "1000",
+    });
     // The shared PostgreSQL cannot be stopped, so this test's own database is closed instead:
     // new connections are refused and existing ones are terminated, as in a real outage.
     const admin = postgres(infraConfig().databaseUrl, { max: 1, onnotice: () => {} });
@@ -306,8 +263,7 @@ integrationTest(
     } finally {
       await unblock().catch(() => {});
       await admin.end();
-      const status = await consumer.stop();
-      await sentiment.stop();
+      const [status] = await harness.stop();
       assertEquals(status.code, 0, consumer.lines.slice(-20).join("\n"));
     }
   },
@@ -316,37 +272,17 @@ integrationTest(
 integrationTest(
   "SIGTERM while items wait for a retry: commits only finished work, leaves the group, exits 0; a restart finishes the rest",
   async () => {
-    const topics = await createTestTopics(3);
-    await using db = await createTestDatabase();
-    const redisUrl = await testRedisUrl();
     // Enough failures that items wait at the stop; few enough that none fails all 6 attempts.
-    const sentiment = await startSentiment({
-      SENTIMENT_FAILURE_RATIO: "0.1",
-      SENTIMENT_FAILURE_SEED: "4",
+    await using harness = await startPipelineHarness({
+      partitions: 3,
+      sentimentEnv: { SENTIMENT_FAILURE_RATIO: "0.1", SENTIMENT_FAILURE_SEED: "4" },
     });
+    const { topics, db, group } = harness;
     const { messages, distinct } = commentsWithDuplicates(3000, 0, 61);
     await publish(topics.raw, asMessages(messages));
-    const group = `test-consumer-${crypto.randomUUID().slice(0, 8)}`;
-    const start = async () => {
-      const port = await freePort();
-      const process = startService(
-        "consumer",
-        consumerEnv({
-          topics: topics.env,
-          databaseUrl: db.url,
-          redisUrl,
-          sentimentAddress: sentiment.address,
-          healthPort: port,
-          extra: {
-            CONSUMER_GROUP: group,
-            RETRY_DELAYS_MS: "2000,2000,2000,2000,2000",
-          },
-        }),
-      );
-      return { port, process };
-    };
+    // Both starts join the harness's one consumer group.
+    const start = () => harness.startConsumer({ RETRY_DELAYS_MS: "2000,2000,2000,2000,2000" });
     const first = await start();
-    let last = first.process;
     const admin = testKafka("consumer-test-admin").admin();
     await admin.connect();
     try {
@@ -379,12 +315,13 @@ integrationTest(
       ok(stored.size < distinct.size, "the stop came while work remained");
 
       const second = await start();
-      last = second.process;
       await assertStoredOnceAndPublished(db, topics, distinct, [second.process]);
     } finally {
       await admin.disconnect();
-      const status = await last.stop();
-      await sentiment.stop();
+      // The last started consumer (the first one again when the test failed before the restart;
+      // stopping it twice only reads its status).
+      const status = (await harness.stop()).at(-1)!;
+      const last = harness.consumers.at(-1)!.process;
       assertEquals(status.code, 0, last.lines.slice(-20).join("\n"));
     }
   },

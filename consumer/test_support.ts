@@ -18,7 +18,18 @@ import {
   sentimentServiceDefinition,
 } from "@sentiment/proto/grpc";
 import { type RawComment, SCHEMA_VERSION, SOURCES, type Tag } from "@sentiment/proto/messages";
-import { freePort, PROJECT_ROOT, type ServiceProcess, testKafka } from "@sentiment/infra/testkit";
+import {
+  createTestDatabase,
+  createTestTopics,
+  freePort,
+  PROJECT_ROOT,
+  type ServiceProcess,
+  startService,
+  type TestDatabase,
+  testKafka,
+  testRedisUrl,
+  type TestTopics,
+} from "@sentiment/infra/testkit";
 
 /** A running sentiment service process on a free port. */
 export interface SentimentProcess {
@@ -428,4 +439,117 @@ export function consumerEnv(options: {
     SHUTDOWN_TIMEOUT_MS: "5000",
     ...options.extra,
   };
+}
+
+/** What {@link startPipelineHarness} sets up. */
+export interface PipelineHarnessOptions {
+  /** Partitions of each test topic. */
+  partitions: number;
+  /** Environment of the sentiment process. */
+  sentimentEnv?: Record<string, string>;
+  /** Put a {@link RecordingProxy} between the consumers and sentiment. */
+  proxy?: boolean;
+}
+
+/** A consumer process started by a {@link PipelineHarness}, with its health port. */
+export interface HarnessConsumer {
+  port: number;
+  process: ServiceProcess;
+}
+
+/** Fresh topics, database, Redis and sentiment (optionally behind a proxy) for one test. */
+export interface PipelineHarness {
+  topics: TestTopics;
+  db: TestDatabase;
+  redisUrl: string;
+  sentiment: SentimentProcess;
+  /** Set when started with `proxy: true`; the consumers then talk to it. */
+  proxy: RecordingProxy | undefined;
+  /** The consumer group every consumer of this harness joins. */
+  group: string;
+  /** Every consumer started so far, in start order. */
+  consumers: HarnessConsumer[];
+  /** Starts a consumer (`consumerEnv` plus `extraEnv`) on a free health port. */
+  startConsumer(extraEnv?: Record<string, string>): Promise<HarnessConsumer>;
+  /**
+   * Stops every consumer (at once), THEN sentiment, THEN the proxy, and resolves with the
+   * consumers' exit statuses in start order. Sentiment goes before the proxy: a gRPC channel
+   * closed to a live peer sends GOAWAY, which Deno 2.9's nghttp2 can abort on
+   * (denoland/deno#36788); closing towards a gone process sends nothing. Runs once.
+   */
+  stop(): Promise<Deno.CommandStatus[]>;
+  /** {@link PipelineHarness.stop}, then drops the database. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Sets up what a consumer integration test runs against; `await using` tears it down. */
+export async function startPipelineHarness(
+  options: PipelineHarnessOptions,
+): Promise<PipelineHarness> {
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const undo = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  };
+  try {
+    const topics = await createTestTopics(options.partitions);
+    const db = await createTestDatabase();
+    cleanups.push(() => db.drop());
+    const redisUrl = await testRedisUrl();
+    const sentiment = await startSentiment(options.sentimentEnv);
+    cleanups.push(() => sentiment.stop());
+    let proxy: RecordingProxy | undefined;
+    if (options.proxy) {
+      proxy = new RecordingProxy(sentiment.address);
+      await proxy.start();
+    }
+    const group = `test-consumer-${crypto.randomUUID().slice(0, 8)}`;
+    const consumers: HarnessConsumer[] = [];
+    let stopped: Promise<Deno.CommandStatus[]> | undefined;
+    const stop = () =>
+      stopped ??= (async () => {
+        try {
+          return await Promise.all(consumers.map(({ process }) => process.stop()));
+        } finally {
+          await sentiment.stop();
+          await proxy?.stop();
+        }
+      })();
+    return {
+      topics,
+      db,
+      redisUrl,
+      sentiment,
+      proxy,
+      group,
+      consumers,
+      async startConsumer(extraEnv = {}) {
+        const port = await freePort();
+        const process = startService(
+          "consumer",
+          consumerEnv({
+            topics: topics.env,
+            databaseUrl: db.url,
+            redisUrl,
+            sentimentAddress: proxy?.address ?? sentiment.address,
+            healthPort: port,
+            extra: { CONSUMER_GROUP: group, ...extraEnv },
+          }),
+        );
+        const consumer = { port, process };
+        consumers.push(consumer);
+        return consumer;
+      },
+      stop,
+      async [Symbol.asyncDispose]() {
+        try {
+          await stop();
+        } finally {
+          await db.drop();
+        }
+      },
+    };
+  } catch (error) {
+    await undo();
+    throw error;
+  }
 }
