@@ -6,40 +6,20 @@
  */
 import type { Producer } from "kafkajs";
 import type postgres from "postgres";
-import { type ProcessedComment, SCHEMA_VERSION, SOURCES, TAGS } from "@sentiment/proto/messages";
-import { loadTestkit, type ServiceProcess } from "./testing/testkit.ts";
-import { type Backend, type CommentSpec, runScenario } from "./testing/scenario.ts";
-
-const {
+import type { ProcessedComment } from "@sentiment/proto/messages";
+import {
   createTestDatabase,
   createTestTopics,
   eventually,
   freePort,
   integrationTest,
+  publishProcessed,
+  type ServiceProcess,
   startService,
+  storeComments,
   testKafka,
-} = await loadTestkit();
-
-interface CommentRow {
-  seq: string;
-  comment_id: string;
-  text: string;
-  text_hash: string;
-  tag: ProcessedComment["tag"];
-  source: ProcessedComment["source"];
-  created_at: Date;
-  processed_at: Date;
-  consumer_id: string;
-  retry_count: number;
-}
-
-async function sha256(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest(
-    "SHA-256",
-    new TextEncoder().encode(text.trim().toLowerCase()),
-  );
-  return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, "0")).join("");
-}
+} from "@sentiment/infra/testkit";
+import { type Backend, type CommentSpec, runScenario } from "./testing/scenario.ts";
 
 let counter = 0;
 
@@ -50,57 +30,17 @@ async function storeAndPublish(
   topic: string,
   specs: CommentSpec[],
 ): Promise<ProcessedComment[]> {
-  const rows = await Promise.all(specs.map(async (spec) => {
-    const n = counter++;
-    const text = spec.text ?? `e2e comment ${n}`;
-    return {
-      comment_id: crypto.randomUUID(),
-      text,
-      text_hash: await sha256(text),
-      tag: spec.tag ?? TAGS[n % TAGS.length],
-      source: spec.source ?? SOURCES[n % SOURCES.length],
-      created_at: spec.createdAt ?? new Date(),
-      consumer_id: "e2e-consumer",
-      retry_count: n % 7 === 0 ? 1 : 0,
-    };
-  }));
-  const stored = await sql<CommentRow[]>`
-    INSERT INTO comments ${
-    sql(
-      rows,
-      "comment_id",
-      "text",
-      "text_hash",
-      "tag",
-      "source",
-      "created_at",
-      "consumer_id",
-      "retry_count",
-    )
-  }
-    ON CONFLICT DO NOTHING
-    RETURNING seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-              consumer_id, retry_count`;
-  const comments = stored.map((row): ProcessedComment => ({
-    schemaVersion: SCHEMA_VERSION,
-    commentId: row.comment_id,
-    text: row.text,
-    source: row.source,
-    createdAt: row.created_at.toISOString(),
-    textHash: row.text_hash.trim(),
-    tag: row.tag,
-    processedAt: row.processed_at.toISOString(),
-    consumerId: row.consumer_id,
-    retryCount: row.retry_count,
-    seq: Number(row.seq),
-  })).sort((a, b) => a.seq - b.seq);
-  await producer.send({
-    topic,
-    messages: comments.map((comment) => ({
-      key: comment.commentId,
-      value: JSON.stringify(comment),
+  const comments = await storeComments(
+    sql,
+    // Every seventh comment needed a retry, so the "retried" figures are not all zero.
+    specs.map((spec) => ({
+      ...spec,
+      consumerId: "e2e-consumer",
+      retryCount: counter++ % 7 === 0 ? 1 : 0,
     })),
-  });
+    "e2e comment",
+  );
+  await publishProcessed(producer, topic, comments);
   return comments;
 }
 

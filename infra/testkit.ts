@@ -10,10 +10,18 @@
  */
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
+import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { Redis } from "ioredis";
 import { migrate } from "@sentiment/proto/db";
-import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import {
+  type ProcessedComment,
+  SCHEMA_VERSION,
+  SOURCES,
+  TAGS,
+  TOPIC_DEFAULTS,
+} from "@sentiment/proto/messages";
+import type { Producer } from "kafkajs";
 import { PROJECT_ROOT } from "./paths.ts";
 import { kafkaHealthy } from "./kafka.ts";
 import { postgresHealthy } from "./postgres.ts";
@@ -357,4 +365,103 @@ export async function eventually<T>(
   throw new Error(
     `${what} not reached within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ""}`,
   );
+}
+
+/** A comment a test stores as the consumer would; unset fields get varied defaults. */
+export interface StoredCommentSpec {
+  commentId?: string;
+  text?: string;
+  tag?: ProcessedComment["tag"];
+  source?: ProcessedComment["source"];
+  createdAt?: Date;
+  retryCount?: number;
+  consumerId?: string;
+}
+
+interface StoredRow {
+  seq: string;
+  comment_id: string;
+  text: string;
+  text_hash: string;
+  tag: ProcessedComment["tag"];
+  source: ProcessedComment["source"];
+  created_at: Date;
+  processed_at: Date;
+  consumer_id: string;
+  retry_count: number;
+}
+
+let storedCounter = 0;
+
+/**
+ * Plays the consumer's storing step: inserts the comments (ON CONFLICT DO NOTHING, so
+ * PostgreSQL assigns `seq`) and returns the rows inserted as ProcessedComment messages in seq
+ * order. For tests of what reads the table and the processed topic (api, dashboard).
+ */
+export async function storeComments(
+  sql: postgres.Sql | postgres.TransactionSql,
+  specs: readonly StoredCommentSpec[],
+  defaultText = "test comment",
+): Promise<ProcessedComment[]> {
+  if (specs.length === 0) return [];
+  const rows = specs.map((spec) => {
+    const n = storedCounter++;
+    const text = spec.text ?? `${defaultText} ${n}`;
+    return {
+      comment_id: spec.commentId ?? crypto.randomUUID(),
+      text,
+      text_hash: createHash("sha256").update(text.trim().toLowerCase()).digest("hex"),
+      tag: spec.tag ?? TAGS[n % TAGS.length],
+      source: spec.source ?? SOURCES[n % SOURCES.length],
+      created_at: spec.createdAt ?? new Date(),
+      consumer_id: spec.consumerId ?? "test-consumer",
+      retry_count: spec.retryCount ?? 0,
+    };
+  });
+  const stored = await sql<StoredRow[]>`
+    INSERT INTO comments ${
+    sql(
+      rows,
+      "comment_id",
+      "text",
+      "text_hash",
+      "tag",
+      "source",
+      "created_at",
+      "consumer_id",
+      "retry_count",
+    )
+  }
+    ON CONFLICT DO NOTHING
+    RETURNING seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
+              consumer_id, retry_count`;
+  return stored.map((row): ProcessedComment => ({
+    schemaVersion: SCHEMA_VERSION,
+    commentId: row.comment_id,
+    text: row.text,
+    source: row.source,
+    createdAt: row.created_at.toISOString(),
+    textHash: row.text_hash.trim(),
+    tag: row.tag,
+    processedAt: row.processed_at.toISOString(),
+    consumerId: row.consumer_id,
+    retryCount: row.retry_count,
+    seq: Number(row.seq),
+  })).sort((a, b) => a.seq - b.seq);
+}
+
+/** Plays the consumer's publishing step: each comment to `topic`, keyed by commentId. */
+export async function publishProcessed(
+  producer: Producer,
+  topic: string,
+  comments: readonly ProcessedComment[],
+): Promise<void> {
+  if (comments.length === 0) return;
+  await producer.send({
+    topic,
+    messages: comments.map((comment) => ({
+      key: comment.commentId,
+      value: JSON.stringify(comment),
+    })),
+  });
 }
