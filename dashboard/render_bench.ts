@@ -2,32 +2,120 @@
  * Browser benchmark (not a test): with 5 000 comments in the collection, apply a batch of 100
  * new ones and measure, inside Chromium, how long until the page shows them.
  *
- *   deno run -P=dashboard-bench dashboard/render_bench.ts [--batches=30]
+ *   deno run -P=dashboard-bench dashboard/render_bench.ts [--batches=60] [--profile]
  *
  * Each batch goes through the same path as a flush of the stream: validation, dedup, one
- * transaction inserting 100 and evicting the 100 oldest, one localStorage write, the live
- * queries, and Preact re-rendering every panel. Timings, per batch:
- * - apply: `store.ingest(batch)` resolved (collection, storage and live queries updated);
+ * transaction inserting 100 and evicting the 100 oldest, the live queries, and Preact
+ * re-rendering every panel. Batches come every 100 ms, as the stream flushes them at 1 000
+ * comments/s, and the store writes localStorage on its own schedule in between. Per batch:
+ * - apply: `store.ingest(batch)` returned (collection and live queries updated);
  * - dom: the feed, counts and chart show the batch (MutationObserver, after Preact's commit);
- * - frame: the next animation frame after that, i.e. the update is ready to paint;
- * - storageWrite: the deferred localStorage write of the batch (not on the path to the screen).
+ * - frame: the next animation frame after that, i.e. the update is ready to paint.
+ * Over the run: the long tasks (> 50 ms) the page had, which is where the writes show. Then,
+ * apart, the time of one localStorage write of the whole collection.
+ *
+ * `--profile` bundles unminified and records a CPU profile of the measured batches, then prints
+ * the functions that took the most time per batch (self and total).
  *
  * @module
  */
+import type { Page } from "playwright-core";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { launchChromium, startDashboard } from "./testing/browser.ts";
+import { type CpuProfile, summarizeProfile } from "./testing/profile.ts";
 
-const batches = Number(Deno.args.find((arg) => arg.startsWith("--batches="))?.split("=")[1] ?? 30);
+const batches = Number(Deno.args.find((arg) => arg.startsWith("--batches="))?.split("=")[1] ?? 60);
+const profiling = Deno.args.includes("--profile");
 const COLLECTION = 5_000;
 const BATCH = 100;
+const BATCH_EVERY_MS = 100;
+const WARM_UP_BATCHES = 5;
+const WRITES_TIMED = 10;
 
 const longText = (n: number) =>
   `${sampleComment(n).text} — ${"honestly the new version is quite something ".repeat(2)}`;
 
+let seq = 1_000_000;
+let made = 0;
+function nextBatch(): string[] {
+  return Array.from({ length: BATCH }, () => {
+    const n = made++;
+    return JSON.stringify({ ...sampleComment(n, { text: longText(n) }), seq: ++seq });
+  });
+}
+
+interface Timing {
+  apply: number;
+  dom: number;
+  frame: number;
+  /** The localStorage write that followed, when it was asked for at once. */
+  write: number | null;
+}
+
+/** Applies one batch in the page and times it until it is on screen (and stored if asked). */
+function applyBatch(page: Page, batch: string[], persistAtOnce: boolean): Promise<Timing> {
+  return page.evaluate(async ({ batch, persistAtOnce }) => {
+    type App = {
+      store: { ingest(values: unknown[]): unknown; whenPersisted(): Promise<void> };
+    };
+    const app = (globalThis as unknown as { dashboard: App }).dashboard;
+    const newest = JSON.parse(batch.at(-1)!) as { commentId: string };
+    const stored = document.querySelector<HTMLElement>(".stored")!;
+    const before = stored.dataset.stored;
+    // On screen: the newest row is in the feed and the count has settled at the bound again.
+    const shown = () =>
+      document.querySelector(`.feed-row[data-comment-id="${newest.commentId}"]`) !== null &&
+      stored.dataset.stored === before;
+    const start = performance.now();
+    let domAt = 0;
+    const domShown = new Promise<void>((resolve) => {
+      const observer = new MutationObserver(() => {
+        if (!shown()) return;
+        domAt = performance.now();
+        observer.disconnect();
+        resolve();
+      });
+      observer.observe(document.body, {
+        subtree: true,
+        childList: true,
+        attributes: true,
+        characterData: true,
+      });
+    });
+    app.store.ingest(batch);
+    const applyAt = performance.now();
+    if (shown()) domAt = performance.now();
+    else await domShown;
+    await new Promise((resolve) => requestAnimationFrame(resolve));
+    const frameAt = performance.now();
+    let write = null;
+    if (persistAtOnce) {
+      const writeStart = performance.now();
+      await app.store.whenPersisted();
+      write = performance.now() - writeStart;
+    }
+    return { apply: applyAt - start, dom: domAt - start, frame: frameAt - start, write };
+  }, { batch, persistAtOnce });
+}
+
+function stats(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return {
+    median: +at(0.5).toFixed(1),
+    p90: +at(0.9).toFixed(1),
+    max: +sorted.at(-1)!.toFixed(1),
+    overOneFrame: sorted.filter((value) => value > 1000 / 60).length,
+  };
+}
+
 const api = new FakeApi();
 await api.start();
 api.store(Array.from({ length: COLLECTION }, (_, i) => sampleComment(i, { text: longText(i) })));
-const dashboard = await startDashboard(api.url, { maxComments: COLLECTION });
+const dashboard = await startDashboard(api.url, {
+  maxComments: COLLECTION,
+  minify: !profiling,
+});
 const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
@@ -38,82 +126,83 @@ try {
     { timeout: 120_000 },
   );
   await page.waitForTimeout(500);
-  const storageBytes = await page.evaluate(() =>
+  const storageChars = await page.evaluate(() =>
     [...Object.keys(localStorage)].reduce(
       (sum, key) => sum + (localStorage.getItem(key)?.length ?? 0),
       0,
     )
   );
-  let seq = 1_000_000;
-  const results: { apply: number; dom: number; frame: number; write: number }[] = [];
-  for (let b = 0; b < batches + 3; b++) {
-    const batch = Array.from({ length: BATCH }, (_, i) => {
-      const n = b * BATCH + i;
-      return JSON.stringify({ ...sampleComment(n, { text: longText(n) }), seq: ++seq });
-    });
-    const timing = await page.evaluate(async (batch: string[]) => {
-      type App = {
-        store: { ingest(values: unknown[]): unknown; whenPersisted(): Promise<void> };
-      };
-      const app = (globalThis as unknown as { dashboard: App }).dashboard;
-      const newest = JSON.parse(batch.at(-1)!) as { commentId: string };
-      const stored = document.querySelector<HTMLElement>(".stored")!;
-      const before = stored.dataset.stored;
-      const shown = () =>
-        document.querySelector(`.feed-row[data-comment-id="${newest.commentId}"]`) !== null &&
-        stored.dataset.stored === before;
-      const start = performance.now();
-      let domAt = 0;
-      const domShown = new Promise<void>((resolve) => {
-        const observer = new MutationObserver(() => {
-          if (!shown()) return;
-          domAt = performance.now();
-          observer.disconnect();
-          resolve();
-        });
-        observer.observe(document.body, {
-          subtree: true,
-          childList: true,
-          attributes: true,
-          characterData: true,
-        });
-      });
-      app.store.ingest(batch);
-      const applyAt = performance.now();
-      if (shown()) domAt = performance.now();
-      else await domShown;
-      await new Promise((resolve) => requestAnimationFrame(resolve));
-      const frameAt = performance.now();
-      // The write to localStorage happens later, off the path to the screen; timed apart.
-      const writeStart = performance.now();
-      await app.store.whenPersisted();
-      const write = performance.now() - writeStart;
-      return { apply: applyAt - start, dom: domAt - start, frame: frameAt - start, write };
-    }, batch);
-    if (b >= 3) results.push(timing); // the first batches warm up the JIT
-    await page.waitForTimeout(50);
+  for (let b = 0; b < WARM_UP_BATCHES; b++) await applyBatch(page, nextBatch(), true);
+
+  const cdp = profiling ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 50 });
+    await cdp.send("Profiler.start");
   }
-  const stat = (key: keyof typeof results[0]) => {
-    const values = results.map((r) => r[key]).sort((a, b) => a - b);
-    const at = (q: number) => values[Math.min(values.length - 1, Math.floor(q * values.length))];
-    return {
-      median: +at(0.5).toFixed(1),
-      p90: +at(0.9).toFixed(1),
-      max: +values.at(-1)!.toFixed(1),
-    };
-  };
-  const summary = {
-    collection: COLLECTION,
-    batch: BATCH,
-    batches: results.length,
-    localStorageChars: storageBytes,
-    applyMs: stat("apply"),
-    domMs: stat("dom"),
-    nextFrameMs: stat("frame"),
-    storageWriteMs: stat("write"),
-    chromium: browser.version(),
-  };
-  console.log(JSON.stringify(summary, null, 2));
+  await page.evaluate(() => {
+    const tasks: number[] = [];
+    (globalThis as unknown as { longTasks: number[] }).longTasks = tasks;
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries()) tasks.push(entry.duration);
+    }).observe({ type: "longtask" });
+  });
+  const started = performance.now();
+  const timings: Timing[] = [];
+  for (let b = 0; b < batches; b++) {
+    const due = started + b * BATCH_EVERY_MS;
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, due - performance.now())));
+    timings.push(await applyBatch(page, nextBatch(), false));
+  }
+  await page.evaluate(async () => {
+    await (globalThis as unknown as { dashboard: { store: { whenPersisted(): Promise<void> } } })
+      .dashboard.store.whenPersisted();
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const longTasks = await page.evaluate(() =>
+    (globalThis as unknown as { longTasks: number[] }).longTasks
+  );
+  const profile = cdp ? (await cdp.send("Profiler.stop") as { profile: CpuProfile }).profile : null;
+
+  const writes: number[] = [];
+  for (let b = 0; b < WRITES_TIMED; b++) {
+    writes.push((await applyBatch(page, nextBatch(), true)).write!);
+  }
+  console.log(JSON.stringify(
+    {
+      collection: COLLECTION,
+      batch: BATCH,
+      batches: timings.length,
+      batchEveryMs: BATCH_EVERY_MS,
+      localStorageChars: storageChars,
+      applyMs: stats(timings.map((t) => t.apply)),
+      domMs: stats(timings.map((t) => t.dom)),
+      nextFrameMs: stats(timings.map((t) => t.frame)),
+      longTasks: {
+        count: longTasks.length,
+        perSecond: +(longTasks.length / seconds).toFixed(2),
+        ms: longTasks.length ? stats(longTasks) : null,
+      },
+      storageWriteMs: stats(writes),
+      chromium: browser.version(),
+    },
+    null,
+    2,
+  ));
+  console.log(`dom ms per batch: ${timings.map((t) => t.dom.toFixed(0)).join(" ")}`);
+  if (profile) {
+    const perBatch = (ms: number) => +(ms / timings.length).toFixed(2);
+    for (const sortBy of ["selfMs", "totalMs"] as const) {
+      console.log(`\nper batch, by ${sortBy} (the store's own writes included):`);
+      for (const time of summarizeProfile(profile, { sortBy, top: 40 })) {
+        console.log(
+          `${String(perBatch(time.selfMs)).padStart(7)} self ${
+            String(perBatch(time.totalMs)).padStart(7)
+          } total  ${time.name}`,
+        );
+      }
+    }
+  }
 } finally {
   await browser.close();
   await dashboard.stop();

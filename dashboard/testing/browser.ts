@@ -32,9 +32,9 @@ export function launchChromium(): Promise<Browser> {
 
 let built: Promise<string> | null = null;
 
-/** Builds the island bundle once per process. */
-export function ensureBundle(): Promise<string> {
-  built ??= buildBundle();
+/** Builds the island bundle once per process (unminified when a profile needs its names). */
+export function ensureBundle({ minify = true } = {}): Promise<string> {
+  built ??= buildBundle({ minify });
   return built;
 }
 
@@ -47,9 +47,9 @@ export interface RunningDashboard {
 /** Builds the bundle and serves the dashboard in this process, proxying to `apiUrl`. */
 export async function startDashboard(
   apiUrl: string,
-  { maxComments = 5_000, apiToken = null as string | null } = {},
+  { maxComments = 5_000, apiToken = null as string | null, minify = true } = {},
 ): Promise<RunningDashboard> {
-  await ensureBundle();
+  await ensureBundle({ minify });
   const logger = createLogger("dashboard", "warn");
   const { promise, resolve } = Promise.withResolvers<number>();
   const server = Deno.serve(
