@@ -5,49 +5,67 @@
  * Every live query costs something on each batch whatever it computes (its graph runs and its
  * result collection takes the changes), and a query whose result has one row per comment costs
  * the most. So the aggregate panels share one query, {@link summaryQuery}, whose rows are
- * counts per (minute, tag, source): a few dozen rows that each panel sums the way it needs
+ * counts per (minute, tag, source) bucket: a few dozen rows that each panel sums the way it needs
  * ({@link countBy}, {@link totalCount}, {@link perMinuteByTag}). The feed reads only the
  * window of rows in view ({@link feedQuery}), never all 5 000.
  *
  * @module
  */
 import { count, createLiveQueryCollection, eq } from "@tanstack/db";
-import type { Source, Tag } from "@sentiment/proto/messages";
+import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
 import type { CommentsCollection } from "./comments.ts";
 
 /** Milliseconds in one bucket of the sentiment-over-time chart. */
 export const MINUTE_MS = 60_000;
 
-/** One row of {@link summaryQuery}: how many stored comments share a minute, tag and source. */
+/**
+ * One row of {@link summaryQuery}: how many stored comments share a bucket, i.e. a minute of
+ * createdAt, a tag and a source ({@link bucketOf}).
+ */
 export interface SummaryRow {
-  minute: number;
-  tag: Tag;
-  source: Source;
+  bucket: string;
   count: number;
 }
 
+/** What a summary bucket stands for. */
+export interface Bucket {
+  minute: number;
+  tag: Tag;
+  source: Source;
+}
+
 /**
- * Comments per (minute of createdAt, tag, source). The minute is computed by a `fn.select`
- * subquery (the query language cannot parse a timestamp with an offset, and a `fn.select`
- * cannot feed a `groupBy` in the same query); as a subquery it runs in the same graph, with no
- * collection of one row per comment in between.
+ * The one group key of a comment: `minute|tag|source`. Grouping by one string rather than by
+ * three values costs the aggregate about half as much per changed row (each group value is
+ * hashed and wrapped on its own), which matters when 100 rows arrive and 100 leave at once.
+ */
+export function bucketOf(comment: Pick<ProcessedComment, "createdAt" | "tag" | "source">): string {
+  return `${
+    Math.floor(Date.parse(comment.createdAt) / MINUTE_MS)
+  }|${comment.tag}|${comment.source}`;
+}
+
+/** The minute, tag and source of a {@link bucketOf} key. */
+export function parseBucket(bucket: string): Bucket {
+  const [minute, tag, source] = bucket.split("|");
+  return { minute: Number(minute), tag: tag as Tag, source: source as Source };
+}
+
+/**
+ * Comments per bucket. The bucket is computed by a `fn.select` subquery (the query language
+ * cannot parse a timestamp with an offset, and a `fn.select` cannot feed a `groupBy` in the
+ * same query); as a subquery it runs in the same graph, with no collection of one row per
+ * comment in between.
  */
 export function summaryQuery(comments: CommentsCollection) {
   return createLiveQueryCollection((q) => {
-    const minutes = q.from({ c: comments }).fn.select(({ c }) => ({
+    const buckets = q.from({ c: comments }).fn.select(({ c }) => ({
       commentId: c.commentId,
-      minute: Math.floor(Date.parse(c.createdAt) / MINUTE_MS),
-      tag: c.tag,
-      source: c.source,
+      bucket: bucketOf(c),
     }));
-    return q.from({ m: minutes })
-      .groupBy(({ m }) => [m.minute, m.tag, m.source])
-      .select(({ m }) => ({
-        minute: m.minute,
-        tag: m.tag,
-        source: m.source,
-        count: count(m.commentId),
-      }));
+    return q.from({ b: buckets })
+      .groupBy(({ b }) => b.bucket)
+      .select(({ b }) => ({ bucket: b.bucket, count: count(b.commentId) }));
   });
 }
 
@@ -62,9 +80,12 @@ export function totalCount(rows: readonly SummaryRow[]): number {
 export function countBy<K extends "tag" | "source">(
   rows: readonly SummaryRow[],
   key: K,
-): Map<SummaryRow[K], number> {
-  const counts = new Map<SummaryRow[K], number>();
-  for (const row of rows) counts.set(row[key], (counts.get(row[key]) ?? 0) + row.count);
+): Map<Bucket[K], number> {
+  const counts = new Map<Bucket[K], number>();
+  for (const row of rows) {
+    const value = parseBucket(row.bucket)[key];
+    counts.set(value, (counts.get(value) ?? 0) + row.count);
+  }
   return counts;
 }
 
@@ -74,10 +95,11 @@ export function perMinuteByTag(
 ): { minute: number; tag: Tag; count: number }[] {
   const counts = new Map<string, { minute: number; tag: Tag; count: number }>();
   for (const row of rows) {
-    const key = `${row.minute}|${row.tag}`;
+    const { minute, tag } = parseBucket(row.bucket);
+    const key = `${minute}|${tag}`;
     const bucket = counts.get(key);
     if (bucket) bucket.count += row.count;
-    else counts.set(key, { minute: row.minute, tag: row.tag, count: row.count });
+    else counts.set(key, { minute, tag, count: row.count });
   }
   return [...counts.values()];
 }
