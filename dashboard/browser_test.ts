@@ -3,10 +3,11 @@
  * fully controls, including events the real api would never send. e2e_test.ts runs the same
  * scenario against the real api fed through Kafka and PostgreSQL.
  */
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { ProcessedComment } from "@sentiment/proto/messages";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { type Backend, runScenario } from "./testing/scenario.ts";
+import { echoPageErrors, launchChromium, startDashboard } from "./testing/browser.ts";
 
 Deno.test({
   name: "dashboard in Chromium against a fake api",
@@ -54,6 +55,90 @@ Deno.test({
       const resumed = api.connections.at(-1)?.lastEventId;
       assertEquals(resumed !== null && Number(resumed) > 0, true);
     } finally {
+      await api.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "the feed stays in order, and where it was scrolled, while its query is renewed",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async (t) => {
+    const api = new FakeApi();
+    await api.start();
+    const dashboard = await startDashboard(api.url);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+      const errors = echoPageErrors(page, "renewal");
+      api.store(Array.from({ length: 300 }, (_, i) => sampleComment(i)));
+      await page.goto(dashboard.url);
+      const storedIs = (n: number) =>
+        page.waitForFunction(
+          `Number(document.querySelector('.stored')?.dataset.stored) === ${n}`,
+          undefined,
+          { timeout: 20_000 },
+        );
+      await storedIs(300);
+      // Every row in view must be the comment that belongs at its position: the api's seqs
+      // are consecutive, so the row at position p (1-based) of the newest-first feed has
+      // seq = newest - (p - 1).
+      const checkRows = async (what: string, newest: number, near: number) => {
+        const rows = await page.locator(".feed-row").evaluateAll((elements) =>
+          elements.map((element) => ({
+            seq: Number(element.getAttribute("data-seq")),
+            position: Number(element.getAttribute("aria-posinset")),
+          }))
+        );
+        ok(rows.length >= 10, `${what}: ${rows.length} rows in view`);
+        for (const row of rows) {
+          assertEquals(row.seq, newest - (row.position - 1), `${what}: row ${row.position}`);
+        }
+        const first = Math.min(...rows.map((row) => row.position));
+        ok(Math.abs(first - near) <= 10, `${what}: view starts at ${first}, not near ${near}`);
+      };
+      await checkRows("at the top", 300, 1);
+      // 2 500 new rows renew the feed's query twice (every 1 000), arriving in batches.
+      await t.step("at the top, new comments come in above", async () => {
+        for (let batch = 0; batch < 25; batch++) {
+          api.store(Array.from({ length: 100 }, (_, i) => sampleComment(300 + batch * 100 + i)));
+          await page.waitForTimeout(30);
+        }
+        await storedIs(2_800);
+        await checkRows("at the top after 2 500", 2_800, 1);
+      });
+      await t.step("scrolled down, the view keeps its place", async () => {
+        await page.locator(".feed-scroll").evaluate((element) => element.scrollTop = 76 * 1_500);
+        await page.waitForTimeout(200);
+        await checkRows("scrolled", 2_800, 1_500);
+        // Every DOM update in between must keep the view filled (a renewed query that
+        // started at the top would show an empty list for a moment).
+        await page.evaluate(() => {
+          const state = globalThis as unknown as { fewestRows: number };
+          state.fewestRows = Infinity;
+          new MutationObserver(() => {
+            const rows = document.querySelectorAll(".feed-row").length;
+            state.fewestRows = Math.min(state.fewestRows, rows);
+          }).observe(document.querySelector(".feed-scroll")!, { childList: true, subtree: true });
+        });
+        for (let batch = 0; batch < 12; batch++) {
+          api.store(Array.from({ length: 100 }, (_, i) => sampleComment(3_000 + batch * 100 + i)));
+          await page.waitForTimeout(30);
+        }
+        await storedIs(4_000);
+        await page.waitForTimeout(200);
+        // The scroll position is kept, so the rows in view are older ones now.
+        await checkRows("scrolled after 1 200 more", 4_000, 1_500);
+        const fewest = await page.evaluate(() =>
+          (globalThis as unknown as { fewestRows: number }).fewestRows
+        );
+        ok(fewest >= 10, `the view had ${fewest} rows at one point`);
+      });
+      assertEquals(errors, []);
+    } finally {
+      await browser.close();
+      await dashboard.stop();
       await api.stop();
     }
   },

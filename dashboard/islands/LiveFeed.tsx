@@ -23,6 +23,7 @@ import {
   totalCount,
 } from "../lib/queries.ts";
 import { useLiveQuery, useSharedLiveQuery } from "../lib/use_live_query.ts";
+import { useRenewal } from "../lib/use_renewal.ts";
 import { formatCount, formatTime, SOURCE_LABEL, TAG_META } from "../components/format.ts";
 
 /** Every row has the same height, so the visible slice is pure arithmetic. */
@@ -35,6 +36,14 @@ const OVERSCAN = 6;
  */
 const WINDOW_STEP = 20;
 const MIN_WINDOW = 2 * WINDOW_STEP;
+const TOP_WINDOW: FeedWindow = { offset: 0, limit: MIN_WINDOW };
+/**
+ * TanStack DB's ordered, limited query keeps every row it has been sent in one sorted array and
+ * splices it on each change (≈15 µs a row at 5 000 rows), and every new comment is sent to it.
+ * A fresh query loads only its window through the seq index, so the feed's query is rebuilt
+ * after this many new rows: a batch of 100 then costs it ~1.5 ms instead of ~4.5 ms.
+ */
+const RENEW_FEED_AFTER_ROWS = 1_000;
 
 /** The live feed: filters, a text search and a virtualized list, newest first. */
 export default function LiveFeed() {
@@ -49,40 +58,50 @@ export default function LiveFeed() {
     return () => clearTimeout(timer);
   }, [searchInput]);
   const filter = { tag, source, search };
+  const filterKey = `${tag}|${source}|${search}`;
   const filtered = isFiltered(filter);
-  const feedCollection = useMemo(
-    () => app && feedQuery(app.collection, filter, { offset: 0, limit: MIN_WINDOW }),
-    [app, tag, source, search],
+  const renewal = useRenewal(app?.collection ?? null, RENEW_FEED_AFTER_ROWS);
+  // The window the feed's rows are for: the last one asked of this query (its rows follow at
+  // once, or when a window that needs more rows has loaded them, which renders again).
+  const requested = useRef<{ query: unknown; filterKey: string; window: FeedWindow } | null>(
+    null,
   );
+  const feedCollection = useMemo(() => {
+    if (!app) return null;
+    // A renewed query (same filter) starts at the window in view; a new filter at the top.
+    const window = requested.current?.filterKey === filterKey
+      ? requested.current.window
+      : TOP_WINDOW;
+    const query = feedQuery(app.collection, filter, window);
+    requested.current = { query, filterKey, window };
+    return query;
+  }, [app, filterKey, renewal]);
   const feed = useLiveQuery(() => feedCollection, [feedCollection]);
   // The feed holds a window only, so how many rows match is counted apart: unfiltered, that is
   // every stored comment (the shared summary); filtered, a count query with the same filter.
   const stored = totalCount(useSharedLiveQuery(app?.summary ?? null).data);
   const matching = useLiveQuery(
     () => app && filtered ? feedCountQuery(app.collection, filter) : null,
-    [app, tag, source, search],
+    [app, filterKey],
   );
   const shown = filtered ? (matching.data[0]?.count ?? 0) : stored;
-  // The window the feed's rows are for: the last one asked of this query (its rows follow at
-  // once, or when a window that needs more rows has loaded them, which renders again).
-  const requested = useRef<{ query: unknown; window: FeedWindow } | null>(null);
   const [, windowMoved] = useReducer((n: number) => n + 1, 0);
   const feedWindow = requested.current?.query === feedCollection
     ? requested.current.window
-    : { offset: 0, limit: MIN_WINDOW };
+    : TOP_WINDOW;
   const moveWindow = useCallback((next: FeedWindow) => {
     if (!feedCollection) return;
     const current = requested.current?.query === feedCollection
       ? requested.current.window
-      : { offset: 0, limit: MIN_WINDOW };
+      : TOP_WINDOW;
     if (current.offset === next.offset && current.limit === next.limit) return;
     const failed = (error: unknown) => {
       console.error("the feed window could not move", error);
-      requested.current = { query: feedCollection, window: current };
+      requested.current = { query: feedCollection, filterKey, window: current };
       windowMoved(undefined);
     };
     try {
-      requested.current = { query: feedCollection, window: next };
+      requested.current = { query: feedCollection, filterKey, window: next };
       const settled = feedCollection.utils.setWindow(next);
       if (settled === true) windowMoved(undefined);
       else settled.then(() => windowMoved(undefined), failed);
@@ -138,7 +157,7 @@ export default function LiveFeed() {
         offset={feedWindow.offset}
         total={shown}
         onRange={moveWindow}
-        resetKey={`${tag}|${source}|${search}`}
+        resetKey={filterKey}
       />
     </div>
   );
