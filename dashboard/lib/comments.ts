@@ -25,6 +25,7 @@ import {
   ProcessedCommentSchema,
   SCHEMA_VERSION,
 } from "@sentiment/proto/messages";
+import { createSnapshotParser } from "./snapshot_parser.ts";
 
 /** Default bound: localStorage holds about 5 MB and a stored comment takes roughly 0.5 kB. */
 export const DEFAULT_MAX_COMMENTS = 5_000;
@@ -58,6 +59,7 @@ export function createCommentsCollection(options: CommentStorageOptions = {}): C
       storageEventApi: options.storageEventApi,
       getKey: (comment: ProcessedComment) => comment.commentId,
       schema: ProcessedCommentSchema,
+      parser: createSnapshotParser(),
     }),
   ) as unknown as CommentsCollection;
   // The feed reads a window of rows ordered by seq; the index lets it load just that window.
