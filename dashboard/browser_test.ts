@@ -8,6 +8,7 @@ import type { ProcessedComment } from "@sentiment/proto/messages";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { type Backend, runScenario } from "./testing/scenario.ts";
 import { echoPageErrors, launchChromium, startDashboard } from "./testing/browser.ts";
+import { DEFAULT_STORAGE_KEY } from "./lib/comments.ts";
 
 Deno.test({
   name: "dashboard in Chromium against a fake api",
@@ -136,6 +137,40 @@ Deno.test({
         ok(fewest >= 10, `the view had ${fewest} rows at one point`);
       });
       assertEquals(errors, []);
+    } finally {
+      await browser.close();
+      await dashboard.stop();
+      await api.stop();
+    }
+  },
+});
+
+Deno.test({
+  name: "a comments snapshot of an earlier stored shape is removed from localStorage",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    const api = new FakeApi();
+    await api.start();
+    const dashboard = await startDashboard(api.url);
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      api.store([sampleComment(1)]);
+      await page.goto(dashboard.url);
+      // What an earlier version stored: full messages under the key of its shape.
+      await page.evaluate(() => {
+        localStorage.setItem("sentiment-dashboard/comments/v1", "x".repeat(1_000_000));
+        localStorage.setItem("sentiment-dashboard/statistics/v1", "{}");
+      });
+      await page.reload();
+      await page.waitForFunction(
+        `localStorage.getItem(${JSON.stringify(DEFAULT_STORAGE_KEY)})?.includes("commentId")`,
+        undefined,
+        { timeout: 20_000 },
+      );
+      const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+      assertEquals(keys, [DEFAULT_STORAGE_KEY, "sentiment-dashboard/statistics/v1"]);
     } finally {
       await browser.close();
       await dashboard.stop();

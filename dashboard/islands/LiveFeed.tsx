@@ -7,13 +7,8 @@ import {
   useRef,
   useState,
 } from "preact/hooks";
-import {
-  type ProcessedComment,
-  type Source,
-  SOURCES,
-  type Tag,
-  TAGS,
-} from "@sentiment/proto/messages";
+import { type Source, SOURCES, type Tag, TAGS } from "@sentiment/proto/messages";
+import type { StoredComment } from "../lib/comments.ts";
 import { getApp } from "../lib/app.ts";
 import {
   feedCountQuery,
@@ -170,7 +165,7 @@ export default function LiveFeed() {
  */
 function VirtualList(
   props: {
-    rows: ProcessedComment[];
+    rows: StoredComment[];
     offset: number;
     total: number;
     onRange: (window: FeedWindow) => void;
@@ -233,7 +228,7 @@ function VirtualList(
   );
 }
 
-function FeedRow(props: { comment: ProcessedComment; position: number; size: number }) {
+function FeedRow(props: { comment: StoredComment; position: number; size: number }) {
   const { comment } = props;
   return (
     <article

@@ -12,6 +12,7 @@ import {
   createCommentsCollection,
   DEFAULT_MAX_COMMENTS,
   DEFAULT_STORAGE_KEY,
+  STORAGE_KEY_PREFIX,
 } from "./comments.ts";
 import { backfill } from "./backfill.ts";
 import { electLeader } from "./leader.ts";
@@ -43,6 +44,7 @@ export function getApp(): DashboardApp | null {
 function createApp(): DashboardApp {
   const configured = Number(document.body.dataset.maxComments);
   const limit = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_COMMENTS;
+  discardOtherShapes(DEFAULT_STORAGE_KEY);
   discardUnreadableSnapshot(DEFAULT_STORAGE_KEY);
   const collection = createCommentsCollection();
   const status = new StatusStore(initialStatus(limit));
@@ -67,6 +69,17 @@ function createApp(): DashboardApp {
     statistics: new StatisticsPoller(localStorage),
     summary: summaryQuery(collection),
   };
+}
+
+/** Snapshots of an earlier stored shape are never read again, and would take up the quota. */
+function discardOtherShapes(current: string): void {
+  for (let i = localStorage.length - 1; i >= 0; i--) {
+    const key = localStorage.key(i);
+    if (key?.startsWith(STORAGE_KEY_PREFIX) && key !== current) {
+      console.info(`discarding the comments snapshot of another shape in "${key}"`);
+      localStorage.removeItem(key);
+    }
+  }
 }
 
 /** A snapshot the collection cannot read would stop it from starting at all. */

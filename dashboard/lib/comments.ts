@@ -20,25 +20,45 @@ import {
   type StorageEventApi,
   type Transaction,
 } from "@tanstack/db";
-import {
-  type ProcessedComment,
-  ProcessedCommentSchema,
-  SCHEMA_VERSION,
-} from "@sentiment/proto/messages";
+import type { z } from "zod";
+import { ProcessedCommentSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import { createCachedStorage } from "./cached_storage.ts";
 import { createSnapshotParser } from "./snapshot_parser.ts";
 
 /** Default bound: localStorage holds about 5 MB and a stored comment takes roughly 0.5 kB. */
 export const DEFAULT_MAX_COMMENTS = 5_000;
 
-/** The schema version is part of the key so that a new message shape never reads old rows. */
-export const DEFAULT_STORAGE_KEY = `sentiment-dashboard/comments/v${SCHEMA_VERSION}`;
+/**
+ * What the dashboard keeps of a comment: what it shows, and what keys and orders it. The rest
+ * of a ProcessedComment (text hash, consumer, processing time, retries, schema version) is
+ * validated, then dropped: localStorage holds about 5 MB and every write rewrites the whole
+ * collection, so a third fewer characters is a third less of both.
+ */
+export const StoredCommentSchema = ProcessedCommentSchema.pick({
+  commentId: true,
+  seq: true,
+  createdAt: true,
+  tag: true,
+  source: true,
+  text: true,
+});
+export type StoredComment = z.infer<typeof StoredCommentSchema>;
+
+/** Where snapshots of every shape are kept (one key each). */
+export const STORAGE_KEY_PREFIX = "sentiment-dashboard/comments/";
+
+/**
+ * The message schema version and the stored shape are part of the key, so that rows of
+ * another shape are never read; {@link STORAGE_KEY_PREFIX} keys of other shapes are garbage.
+ */
+export const DEFAULT_STORAGE_KEY = `${STORAGE_KEY_PREFIX}v${SCHEMA_VERSION}.shown`;
 
 /** Smallest bound the store shrinks to when the browser refuses to store more. */
 const MIN_LIMIT_AFTER_QUOTA = 100;
 
 /** The comments collection as the dashboard uses it. */
 export type CommentsCollection = Collection<
-  ProcessedComment,
+  StoredComment,
   string,
   LocalStorageCollectionUtils
 >;
@@ -52,13 +72,14 @@ export interface CommentStorageOptions {
 
 /** Creates the localStorage-backed collection (synced across tabs by storage events). */
 export function createCommentsCollection(options: CommentStorageOptions = {}): CommentsCollection {
+  const storage = options.storage ?? globalThis.localStorage;
+  const events = options.storageEventApi ?? (globalThis as unknown as StorageEventApi);
   const collection = createCollection(
     localStorageCollectionOptions({
       storageKey: options.storageKey ?? DEFAULT_STORAGE_KEY,
-      storage: options.storage,
-      storageEventApi: options.storageEventApi,
-      getKey: (comment: ProcessedComment) => comment.commentId,
-      schema: ProcessedCommentSchema,
+      ...(storage ? createCachedStorage(storage, events) : {}),
+      getKey: (comment: StoredComment) => comment.commentId,
+      schema: StoredCommentSchema,
       parser: createSnapshotParser(),
     }),
   ) as unknown as CommentsCollection;
@@ -69,7 +90,7 @@ export function createCommentsCollection(options: CommentStorageOptions = {}): C
 
 /** The outcome of checking one value received from the api. */
 export type CommentCheck =
-  | { ok: true; comment: ProcessedComment }
+  | { ok: true; comment: StoredComment }
   | { ok: false; reason: string };
 
 /**
@@ -86,7 +107,10 @@ export function checkComment(value: unknown): CommentCheck {
     }
   }
   const result = ProcessedCommentSchema.safeParse(parsed);
-  if (result.success) return { ok: true, comment: result.data };
+  if (result.success) {
+    const { commentId, seq, createdAt, tag, source, text } = result.data;
+    return { ok: true, comment: { commentId, seq, createdAt, tag, source, text } };
+  }
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join(".") : "value";
   return { ok: false, reason: `${where}: ${issue?.message ?? "invalid"}` };
@@ -201,20 +225,28 @@ export class CommentStore {
    */
   ingest(values: readonly unknown[]): IngestResult {
     const result: IngestResult = { inserted: 0, duplicates: 0, invalid: 0, evicted: 0 };
-    const fresh = new Map<string, ProcessedComment>();
+    const valid: StoredComment[] = [];
     for (const value of values) {
       const check = checkComment(value);
-      if (!check.ok) {
+      if (check.ok) valid.push(check.comment);
+      else {
         result.invalid++;
         result.lastInvalidReason = check.reason;
-        continue;
       }
-      const id = check.comment.commentId;
+    }
+    this.#insert(valid, result);
+    return result;
+  }
+
+  /** Drops repeats of stored or earlier commentIds and applies the rest. */
+  #insert(comments: readonly StoredComment[], result: IngestResult): void {
+    const fresh = new Map<string, StoredComment>();
+    for (const comment of comments) {
+      const id = comment.commentId;
       if (fresh.has(id) || this.collection.has(id)) result.duplicates++;
-      else fresh.set(id, check.comment);
+      else fresh.set(id, comment);
     }
     if (fresh.size > 0) this.#apply(fresh, result);
-    return result;
   }
 
   /** Resolves when everything applied so far is in storage (or failed to be). */
@@ -233,7 +265,7 @@ export class CommentStore {
     this.#writing = this.#writing.then(() => this.#write());
   }
 
-  #apply(fresh: Map<string, ProcessedComment>, result: IngestResult): void {
+  #apply(fresh: Map<string, StoredComment>, result: IngestResult): void {
     const { keep, evict } = this.#plan(fresh);
     result.inserted = keep.length;
     result.evicted = evict.length + (fresh.size - keep.length);
@@ -274,7 +306,7 @@ export class CommentStore {
     }
     const comments = batch.flatMap((pending) =>
       pending.tx.mutations.filter((mutation) => mutation.type === "insert")
-        .map((mutation) => mutation.modified as unknown as ProcessedComment)
+        .map((mutation) => mutation.modified as unknown as StoredComment)
     );
     // The browser's storage is full: keep fewer comments rather than stop storing new ones.
     this.#limit = Math.max(
@@ -282,14 +314,15 @@ export class CommentStore {
       Math.floor(Math.min(this.#limit, this.collection.size + comments.length) * 0.8),
     );
     this.#onQuota?.(this.#limit, failure);
-    this.ingest(comments);
+    // Already validated (and no longer in the shape the api sends), so not ingested again.
+    this.#insert(comments, { inserted: 0, duplicates: 0, invalid: 0, evicted: 0 });
     clearTimeout(this.#timer);
     this.#timer = undefined;
     await this.#write();
   }
 
   /** Which new comments to insert and which stored keys to drop to stay within the bound. */
-  #plan(fresh: Map<string, ProcessedComment>): { keep: ProcessedComment[]; evict: string[] } {
+  #plan(fresh: Map<string, StoredComment>): { keep: StoredComment[]; evict: string[] } {
     const stored = this.#seqIndex();
     const total = stored.size + fresh.size;
     if (total <= this.#limit) return { keep: [...fresh.values()], evict: [] };
@@ -303,7 +336,7 @@ export class CommentStore {
     // Rows equal to the cut-off are kept only while room remains (seq is unique in practice).
     let room = this.#limit;
     for (let j = total - 1; j >= 0 && seqs[j] > cutoff; j--) room--;
-    const keep: ProcessedComment[] = [];
+    const keep: StoredComment[] = [];
     const evict: string[] = [];
     const fits = (seq: number) => seq > cutoff || (seq === cutoff && room-- > 0);
     for (const comment of [...fresh.values()].sort((a, b) => b.seq - a.seq)) {

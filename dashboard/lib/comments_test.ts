@@ -25,6 +25,18 @@ Deno.test("valid comments are stored and persisted, keyed by commentId", async (
   assertEquals(storedIds(shared), [fakeComment(1).commentId, fakeComment(2).commentId]);
 });
 
+Deno.test("a stored comment keeps what the page shows, keys and orders by, nothing else", async () => {
+  const { shared, store } = await openStore();
+  const comment = fakeComment(3, { text: "kept as sent" });
+  store.ingest([comment]);
+  await store.whenPersisted();
+  const [item] = Object.values(
+    JSON.parse(shared.data.get(DEFAULT_STORAGE_KEY)!) as Record<string, { data: object }>,
+  );
+  const { commentId, seq, createdAt, tag, source, text } = comment;
+  assertEquals(item.data, { commentId, seq, createdAt, tag, source, text });
+});
+
 Deno.test("invalid events are counted with a reason and never inserted", async () => {
   const { collection, store } = await openStore();
   const result = store.ingest([

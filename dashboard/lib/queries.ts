@@ -12,8 +12,8 @@
  * @module
  */
 import { count, createLiveQueryCollection, eq } from "@tanstack/db";
-import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
-import type { CommentsCollection } from "./comments.ts";
+import type { Source, Tag } from "@sentiment/proto/messages";
+import type { CommentsCollection, StoredComment } from "./comments.ts";
 
 /** Milliseconds in one bucket of the sentiment-over-time chart. */
 export const MINUTE_MS = 60_000;
@@ -39,7 +39,7 @@ export interface Bucket {
  * three values costs the aggregate about half as much per changed row (each group value is
  * hashed and wrapped on its own), which matters when 100 rows arrive and 100 leave at once.
  */
-export function bucketOf(comment: Pick<ProcessedComment, "createdAt" | "tag" | "source">): string {
+export function bucketOf(comment: Pick<StoredComment, "createdAt" | "tag" | "source">): string {
   return `${
     Math.floor(Date.parse(comment.createdAt) / MINUTE_MS)
   }|${comment.tag}|${comment.source}`;
