@@ -216,7 +216,9 @@ function VirtualList(
       <div class="feed-spacer" style={{ height: `${total * ROW_HEIGHT}px` }}>
         {visible.map((comment, index) => (
           <FeedRow
-            key={comment.commentId}
+            // Keyed by position: when a batch arrives every row in view shows another comment,
+            // and updating the text of the row elements in place is cheaper than replacing them.
+            key={start + index}
             comment={comment}
             position={start + index}
             size={total}
