@@ -189,7 +189,11 @@ try {
     null,
     2,
   ));
-  console.log(`dom ms per batch: ${timings.map((t) => t.dom.toFixed(0)).join(" ")}`);
+  console.log(
+    `apply/dom ms per batch: ${
+      timings.map((t) => `${t.apply.toFixed(0)}/${t.dom.toFixed(0)}`).join(" ")
+    }`,
+  );
   if (profile) {
     const perBatch = (ms: number) => +(ms / timings.length).toFixed(2);
     for (const sortBy of ["selfMs", "totalMs"] as const) {
