@@ -5,10 +5,11 @@
  *   run 2  pipeline: BENCH_COUNT comments in burst mode, 1 and 2 consumers, verified end state
  *   run 3  latency at steady rates, createdAt → SSE client, p50/p95/p99
  *   run 4  resources of each service during run 2 (from /proc)
+ *   run 5  dashboard: batches of 100 into 5 000 comments in Chromium, time until on screen
  *
  * Settings (environment): BENCH_COUNT (200000), BENCH_CONSUMERS ("1,2"),
  * BENCH_LATENCY_RATES ("1000,5000"), BENCH_LATENCY_SECONDS (20), BENCH_WARMUP_SECONDS (2),
- * BENCH_CPU_PROF=1 (profile the consumer in the 1-consumer run 2), BENCH_RUNS ("1,2,3"),
+ * BENCH_CPU_PROF=1 (profile the consumer in the 1-consumer run 2), BENCH_RUNS ("1,2,3,5"),
  * BENCH_ECHO=1 (print the services' log lines), BENCH_CONSUMER_ENV (JSON of extra consumer
  * variables) and BENCH_CONSUMER_DENO_FLAGS (extra deno flags of the consumers), for
  * experiments: their results go to bench/results/experiment.json only.
@@ -24,6 +25,7 @@ import { Redis } from "ioredis";
 import postgres from "postgres";
 import { infraConfig, PROJECT_ROOT, unavailableInfrastructure } from "@sentiment/infra/testkit";
 import { runLatency } from "./latency.ts";
+import { runRender } from "./render.ts";
 import { EndStateError, runPipeline } from "./pipeline.ts";
 import { cleanupAll, commandOutput, onCleanup } from "./processes.ts";
 import { readProfiles, summarizeProfiles } from "./profile.ts";
@@ -63,7 +65,7 @@ const settings = {
   latencySeconds: envNumber("BENCH_LATENCY_SECONDS", 20),
   warmupSeconds: envNumber("BENCH_WARMUP_SECONDS", 2),
   cpuProfile: Deno.env.get("BENCH_CPU_PROF") === "1",
-  runs: envList("BENCH_RUNS", [1, 2, 3]),
+  runs: envList("BENCH_RUNS", [1, 2, 3, 5]),
 };
 
 const RESULTS_DIR = join(PROJECT_ROOT, "bench", "results");
@@ -247,6 +249,19 @@ async function main(): Promise<number> {
         );
       });
     }
+  }
+
+  if (settings.runs.includes(5)) {
+    await attempt("run 5", async () => {
+      say("run 5: dashboard render, batches of 100 into 5 000 comments in Chromium");
+      results.dashboard = await runRender();
+      const { domMs, longTasks } = results.dashboard;
+      say(
+        `run 5: on screen after median ${domMs.median} ms, p90 ${domMs.p90} ms ` +
+          `(${domMs.overOneFrame} of ${results.dashboard.batches} over one frame); ` +
+          `${longTasks.perSecond} long tasks/s`,
+      );
+    });
   }
 
   results.durationSeconds = Math.round((performance.now() - t0) / 1000);

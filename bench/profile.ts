@@ -1,6 +1,8 @@
 /**
- * Where the consumer's time goes: aggregates the self time of a V8 .cpuprofile (what
- * `deno run --cpu-prof` writes) by function and file, and by package or module.
+ * Where a process's time goes: aggregates the self time of a V8 .cpuprofile (what
+ * `deno run --cpu-prof` and Chromium's profiler write) by function and file, and by package or
+ * module ({@link summarizeProfiles}, for the consumer); or self and total time by function
+ * ({@link functionTimes}, for the dashboard's render benchmark).
  *
  * @module
  */
@@ -9,11 +11,13 @@ interface CallFrame {
   functionName: string;
   url: string;
   lineNumber: number;
+  columnNumber?: number;
 }
 
 interface ProfileNode {
   id: number;
   callFrame: CallFrame;
+  children?: number[];
 }
 
 /** The parts of the .cpuprofile format read here. */
@@ -119,4 +123,58 @@ export async function readProfiles(dir: string): Promise<CpuProfile[]> {
     profiles.push(JSON.parse(await Deno.readTextFile(`${dir}/${entry.name}`)));
   }
   return profiles;
+}
+
+/** One function's share of a profile, in milliseconds. */
+export interface FunctionTime {
+  name: string;
+  selfMs: number;
+  totalMs: number;
+}
+
+/**
+ * Self time (in the function's own code) and total time (with what it called) per function,
+ * most expensive first by `sortBy`. Functions are told apart by file, line and column, which
+ * is what names them in a minified or bundled script.
+ */
+export function functionTimes(
+  profile: CpuProfile,
+  { sortBy = "selfMs" as "selfMs" | "totalMs", top = 25 } = {},
+): FunctionTime[] {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const parent = new Map<number, number>();
+  for (const node of profile.nodes) {
+    for (const child of node.children ?? []) parent.set(child, node.id);
+  }
+  const selfUs = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    // As in summarizeProfiles: timeDeltas[i] is charged to sample i.
+    selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + profile.timeDeltas[i]);
+  }
+  const nameOf = (id: number) => {
+    const { functionName, url, lineNumber, columnNumber = 0 } = nodes.get(id)!.callFrame;
+    const file = url.split("/").at(-1) || "(native)";
+    return `${functionName || "(anonymous)"} ${file}:${lineNumber + 1}:${columnNumber + 1}`;
+  };
+  const times = new Map<string, { self: number; total: number }>();
+  const entry = (name: string) => {
+    let time = times.get(name);
+    if (!time) times.set(name, time = { self: 0, total: 0 });
+    return time;
+  };
+  for (const [id, us] of selfUs) {
+    const stack: string[] = [];
+    for (let at: number | undefined = id; at !== undefined; at = parent.get(at)) {
+      stack.push(nameOf(at));
+    }
+    entry(stack[0]).self += us;
+    // A function on the stack twice (recursion) counts once per sample.
+    for (const name of new Set(stack)) entry(name).total += us;
+  }
+  const ms = (us: number) => Math.round(us / 100) / 10;
+  return [...times.entries()]
+    .filter(([name]) => !/^\((idle|program|root)\)/.test(name))
+    .sort(([, a], [, b]) => sortBy === "selfMs" ? b.self - a.self : b.total - a.total)
+    .slice(0, top)
+    .map(([name, time]) => ({ name, selfMs: ms(time.self), totalMs: ms(time.total) }));
 }

@@ -6,6 +6,7 @@
  */
 import type { LatencyResult } from "./latency.ts";
 import type { PipelineResult } from "./pipeline.ts";
+import type { RenderResult } from "./render.ts";
 import type { ProfileSummary } from "./profile.ts";
 import type { TransportResult } from "./transport.ts";
 
@@ -33,6 +34,7 @@ export interface Results {
   transport?: TransportResult;
   pipeline: PipelineResult[];
   latency: LatencyResult[];
+  dashboard?: RenderResult;
   /** Where the consumer's time went in the profiled run, when one was profiled. */
   profile?: ProfileSummary & { run: string; takenAt: string };
   failures: string[];
@@ -111,6 +113,20 @@ export function markdown(results: Results): string {
       `| 3. latency at ${n(l.rate)}/s, after a retry | p50 ${n(r.p50)} ms, p99 ${n(r.p99)} ms, ` +
         `max ${n(r.max)} ms (${n(r.count)} comments); missing at the client: ${l.missing}; ` +
         `load average at the end ${n(l.loadAverage, 2)} |`,
+    );
+  }
+  const d = results.dashboard;
+  if (d) {
+    const spread = (s: RenderResult["domMs"]) =>
+      `median **${n(s.median, 1)} ms**, p90 ${n(s.p90, 1)} ms, max ${n(s.max, 1)} ms`;
+    out.push(
+      `| 5. dashboard (${d.chromium}): a batch of ${n(d.batch)} into ${n(d.collection)} stored ` +
+        `comments, every ${n(d.batchEveryMs)} ms, until on screen | ${spread(d.domMs)}; ` +
+        `${n(d.domMs.overOneFrame)} of ${n(d.batches)} batches over one frame (16.7 ms); ` +
+        `of which applying to the collection and live queries ${spread(d.applyMs)} |`,
+      `| 5. dashboard: localStorage writes (${n(d.localStorageChars)} characters) | ` +
+        `one write ${spread(d.storageWriteMs)}; long tasks ${n(d.longTasks.perSecond, 1)}/s` +
+        (d.longTasks.ms ? `, median ${n(d.longTasks.ms.median)} ms` : "") + " |",
     );
   }
   out.push("");

@@ -2,7 +2,7 @@
  * Browser benchmark (not a test): with 5 000 comments in the collection, apply a batch of 100
  * new ones and measure, inside Chromium, how long until the page shows them.
  *
- *   deno run -P=dashboard-bench dashboard/render_bench.ts [--batches=60] [--profile]
+ *   deno run -P=dashboard-bench dashboard/render_bench.ts [--batches=60] [--json | --profile]
  *
  * Each batch goes through the same path as a flush of the stream: validation, dedup, one
  * transaction inserting 100 and evicting the 100 oldest, the live queries, and Preact
@@ -14,6 +14,7 @@
  * Over the run: the long tasks (> 50 ms) the page had, which is where the writes show. Then,
  * apart, the time of one localStorage write of the whole collection.
  *
+ * `--json` prints the figures as one JSON line and nothing else (for `deno task bench`).
  * `--profile` bundles unminified and records a CPU profile of the measured batches, then prints
  * the functions that took the most time per batch (self and total).
  *
@@ -22,10 +23,11 @@
 import type { Page } from "playwright-core";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { launchChromium, startDashboard } from "./testing/browser.ts";
-import { type CpuProfile, summarizeProfile } from "./testing/profile.ts";
+import { type CpuProfile, functionTimes } from "@sentiment/bench/profile";
 
 const batches = Number(Deno.args.find((arg) => arg.startsWith("--batches="))?.split("=")[1] ?? 60);
 const profiling = Deno.args.includes("--profile");
+const jsonOnly = Deno.args.includes("--json");
 const COLLECTION = 5_000;
 const BATCH = 100;
 const BATCH_EVERY_MS = 100;
@@ -168,37 +170,37 @@ try {
   for (let b = 0; b < WRITES_TIMED; b++) {
     writes.push((await applyBatch(page, nextBatch(), true)).write!);
   }
-  console.log(JSON.stringify(
-    {
-      collection: COLLECTION,
-      batch: BATCH,
-      batches: timings.length,
-      batchEveryMs: BATCH_EVERY_MS,
-      localStorageChars: storageChars,
-      applyMs: stats(timings.map((t) => t.apply)),
-      domMs: stats(timings.map((t) => t.dom)),
-      nextFrameMs: stats(timings.map((t) => t.frame)),
-      longTasks: {
-        count: longTasks.length,
-        perSecond: +(longTasks.length / seconds).toFixed(2),
-        ms: longTasks.length ? stats(longTasks) : null,
-      },
-      storageWriteMs: stats(writes),
-      chromium: browser.version(),
+  const figures = {
+    collection: COLLECTION,
+    batch: BATCH,
+    batches: timings.length,
+    batchEveryMs: BATCH_EVERY_MS,
+    localStorageChars: storageChars,
+    applyMs: stats(timings.map((t) => t.apply)),
+    domMs: stats(timings.map((t) => t.dom)),
+    nextFrameMs: stats(timings.map((t) => t.frame)),
+    longTasks: {
+      count: longTasks.length,
+      perSecond: +(longTasks.length / seconds).toFixed(2),
+      ms: longTasks.length ? stats(longTasks) : null,
     },
-    null,
-    2,
-  ));
-  console.log(
-    `apply/dom ms per batch: ${
-      timings.map((t) => `${t.apply.toFixed(0)}/${t.dom.toFixed(0)}`).join(" ")
-    }`,
-  );
+    storageWriteMs: stats(writes),
+    chromium: browser.version(),
+  };
+  if (jsonOnly) console.log(JSON.stringify(figures));
+  else {
+    console.log(JSON.stringify(figures, null, 2));
+    console.log(
+      `apply/dom ms per batch: ${
+        timings.map((t) => `${t.apply.toFixed(0)}/${t.dom.toFixed(0)}`).join(" ")
+      }`,
+    );
+  }
   if (profile) {
     const perBatch = (ms: number) => +(ms / timings.length).toFixed(2);
     for (const sortBy of ["selfMs", "totalMs"] as const) {
       console.log(`\nper batch, by ${sortBy} (the store's own writes included):`);
-      for (const time of summarizeProfile(profile, { sortBy, top: 40 })) {
+      for (const time of functionTimes(profile, { sortBy, top: 40 })) {
         console.log(
           `${String(perBatch(time.selfMs)).padStart(7)} self ${
             String(perBatch(time.totalMs)).padStart(7)
