@@ -50,24 +50,61 @@ function useSubscription<T>(
   collection: LiveCollection<T> | null,
   owned: boolean,
 ): LiveQueryResult<T> {
-  const [revision, bump] = useReducer((n: number) => n + 1, 0);
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  // The rows last rendered, read once per change (toArray builds a new array each time).
+  const latest = useRef<{ collection: LiveCollection<T> | null; rows: T[] }>({
+    collection: null,
+    rows: [],
+  });
+  if (latest.current.collection !== collection) {
+    latest.current = { collection, rows: collection?.toArray ?? [] };
+  }
   useEffect(() => {
     if (!collection) return;
-    const subscription = collection.subscribeChanges(() => bump(undefined), {
-      includeInitialState: true,
+    const refresh = () => {
+      const rows = collection.toArray;
+      // When a write to storage confirms rows, each of them changes only its `$synced` flag;
+      // the panels show none of those flags, so that is no reason to render again.
+      if (latest.current.collection === collection && sameRows(latest.current.rows, rows)) {
+        return;
+      }
+      latest.current = { collection, rows };
+      bump(undefined);
+    };
+    const subscription = collection.subscribeChanges(refresh, { includeInitialState: true });
+    const offReady = collection.onFirstReady(() => {
+      refresh();
+      bump(undefined);
     });
-    const offReady = collection.onFirstReady(() => bump(undefined));
     return () => {
       subscription.unsubscribe();
       offReady();
       if (owned) void collection.cleanup();
     };
   }, [collection]);
-  const data = useMemo(() => collection?.toArray ?? [], [collection, revision]);
+  const data = latest.current.rows;
   const isReady = collection?.isReady() ?? false;
   // While a replaced query (new filter) computes its first result, keep showing the last one
   // rather than flashing an empty list.
   const shown = useRef<T[]>([]);
   if (isReady || data.length > 0) shown.current = data;
   return { data: shown.current, isReady };
+}
+
+/** Whether two results hold the same rows, ignoring TanStack DB's virtual `$` properties. */
+export function sameRows<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const left = a[i] as Record<string, unknown>;
+    const right = b[i] as Record<string, unknown>;
+    if (left === right) continue;
+    for (const key in left) {
+      if (key.startsWith("$")) continue;
+      if (!Object.is(left[key], right[key])) return false;
+    }
+    for (const key in right) {
+      if (!key.startsWith("$") && !(key in left)) return false;
+    }
+  }
+  return true;
 }
