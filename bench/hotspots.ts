@@ -16,7 +16,7 @@
 import process from "node:process";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { Redis } from "ioredis";
-import { infraConfig, testRedisUrl } from "@sentiment/infra/testkit";
+import { createTopicsWithLeaders, infraConfig, testRedisUrl } from "@sentiment/infra/testkit";
 import { checkRawComment } from "@sentiment/proto/messages";
 import { deleteTopics } from "./kafka.ts";
 
@@ -68,10 +68,7 @@ const kafka = new Kafka({
 const topic = `bench-hotspots-${crypto.randomUUID().slice(0, 8)}`;
 const admin = kafka.admin();
 await admin.connect();
-await admin.createTopics({
-  topics: [{ topic, numPartitions: 6, replicationFactor: 1 }],
-  waitForLeaders: true,
-});
+await createTopicsWithLeaders(admin, [{ topic, numPartitions: 6, replicationFactor: 1 }]);
 const producer = kafka.producer({
   idempotent: true,
   maxInFlightRequests: 1,

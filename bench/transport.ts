@@ -7,7 +7,7 @@
  * @module
  */
 import { Kafka, logLevel } from "kafkajs";
-import { infraConfig } from "@sentiment/infra/testkit";
+import { createTopicsWithLeaders, infraConfig } from "@sentiment/infra/testkit";
 import { deleteTopics, topicSize } from "./kafka.ts";
 import { round } from "./processes.ts";
 
@@ -32,10 +32,7 @@ export async function runTransport(
   await admin.connect();
   const target = `bench-transport-${crypto.randomUUID().slice(0, 8)}`;
   const groupId = `bench-transport-${crypto.randomUUID().slice(0, 8)}`;
-  await admin.createTopics({
-    topics: [{ topic: target, numPartitions: 6, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  await createTopicsWithLeaders(admin, [{ topic: target, numPartitions: 6, replicationFactor: 1 }]);
   const total = await topicSize(admin, source);
   // The consumer service's fetch sizes and producer settings.
   const consumer = kafka.consumer({

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import { migrate, MIGRATIONS } from "@sentiment/proto/db";
-import { ensureTopics } from "./kafka.ts";
+import { createTopicsWithLeaders, ensureTopics } from "./kafka.ts";
 import { dataPaths } from "./paths.ts";
 import { startRedisServer, stopRedis } from "./redis.ts";
 import { readInfraSettings } from "./settings.ts";
@@ -72,6 +72,34 @@ integrationTest(
     });
     await consumer.disconnect();
     for (const topic of topics) assertEquals(received.get(topic), `hello ${topic}`);
+  },
+);
+
+integrationTest(
+  "created topics have a leader for every partition as soon as creation returns",
+  async () => {
+    const admin = testKafka().admin();
+    await admin.connect();
+    const names: string[] = [];
+    try {
+      // Several rounds, as the tests do one after the other right after the broker started.
+      for (let round = 0; round < 5; round++) {
+        const batch = [0, 1, 2].map((i) => `test-leaders-${crypto.randomUUID().slice(0, 8)}-${i}`);
+        names.push(...batch);
+        await createTopicsWithLeaders(
+          admin,
+          batch.map((topic) => ({ topic, numPartitions: 6, replicationFactor: 1 })),
+        );
+        const { topics } = await admin.fetchTopicMetadata({ topics: batch });
+        for (const topic of topics) {
+          assertEquals(topic.partitions.length, 6, topic.name);
+          ok(topic.partitions.every((partition) => partition.leader >= 0), topic.name);
+        }
+      }
+    } finally {
+      await admin.deleteTopics({ topics: names }).catch(() => {});
+      await admin.disconnect();
+    }
   },
 );
 

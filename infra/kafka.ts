@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { Kafka, logLevel } from "kafkajs";
+import { type Admin, type ITopicConfig, Kafka, logLevel } from "kafkajs";
 import type { DataPaths } from "./paths.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 import {
@@ -204,18 +204,47 @@ export async function ensureTopics(
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
     if (missing.length > 0) {
-      await admin.createTopics({
-        topics: missing.map((topic) => ({
-          topic,
-          numPartitions: partitions,
-          replicationFactor: 1,
-        })),
-        waitForLeaders: true,
-      });
+      await createTopicsWithLeaders(
+        admin,
+        missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      );
     }
     return missing;
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * Creates topics and returns once every partition has a leader. kafkajs's own
+ * `waitForLeaders` gives up with "This server does not host this topic-partition" when the
+ * broker's metadata does not list a topic it has just created, which a KRaft broker does for a
+ * moment; here that answer, like a missing leader, means "not yet".
+ */
+export async function createTopicsWithLeaders(
+  admin: Admin,
+  topics: ITopicConfig[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((topic) => topic.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (let attempt = 0;; attempt++) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics: names });
+      const ready = names.every((name) => {
+        const partitions = found.find((topic) => topic.name === name)?.partitions ?? [];
+        return partitions.length > 0 && partitions.every((partition) => partition.leader >= 0);
+      });
+      if (ready) return;
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== "UNKNOWN_TOPIC_OR_PARTITION" && type !== "LEADER_NOT_AVAILABLE") throw error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`topics ${names.join(", ")} have no leader after ${timeoutMs} ms`);
+    }
+    await delay(Math.min(50 * 2 ** attempt, 500));
   }
 }
 

@@ -23,12 +23,12 @@ import {
 } from "@sentiment/proto/messages";
 import type { Producer } from "kafkajs";
 import { PROJECT_ROOT } from "./paths.ts";
-import { kafkaHealthy } from "./kafka.ts";
+import { createTopicsWithLeaders, kafkaHealthy } from "./kafka.ts";
 import { postgresHealthy } from "./postgres.ts";
 import { redisHealthy } from "./redis.ts";
 import { readInfraSettings } from "./settings.ts";
 
-export { PROJECT_ROOT };
+export { createTopicsWithLeaders, PROJECT_ROOT };
 export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
 
 export interface InfraConfig {
@@ -115,14 +115,14 @@ export async function createTestTopics(partitions = 6): Promise<TestTopics> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
-    await admin.createTopics({
-      topics: Object.values(topics).map((topic) => ({
+    await createTopicsWithLeaders(
+      admin,
+      Object.values(topics).map((topic) => ({
         topic,
         numPartitions: partitions,
         replicationFactor: 1,
       })),
-      waitForLeaders: true,
-    });
+    );
   } finally {
     await admin.disconnect();
   }
