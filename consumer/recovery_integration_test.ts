@@ -136,9 +136,19 @@ integrationTest(
         const record = seen.get(row.comment_id);
         const failures = record?.failures ?? 0;
         ok(row.retry_count <= failures, `retry_count of ${row.comment_id}`);
-        // The failure is written to Redis right after the answer arrives; on this loaded 2-core
-        // machine that can take a few seconds, and an answer in that window is lost by the kill.
-        const nearKill = record?.at.some((at) => killTimes.some((k) => Math.abs(at - k) < 3_000));
+        // Exact only for a comment that one consumer instance handled from start to end. A
+        // comment answered before a kill and again after it was stored once, but possibly by
+        // the first instance (its row keeps that attempt's count) while the second instance
+        // called sentiment again and may have seen a failure. And a failure is written to
+        // Redis right after the consumer handles the answer, but the proxy sees the answer
+        // first, and on this loaded 2-core machine the consumer can be seconds behind: a
+        // failure that passed the proxy shortly before a kill may never have been counted.
+        const instance = (at: number) => killTimes.filter((kill) => kill <= at).length;
+        const instances = new Set(record?.at.map(instance));
+        const failedJustBeforeKill = record?.failedAt.some((at) =>
+          killTimes.some((kill) => kill >= at && kill - at < 10_000)
+        );
+        const nearKill = instances.size > 1 || failedJustBeforeKill;
         if (!nearKill && !duplicated.has(row.comment_id)) {
           assertEquals(row.retry_count, failures, `retry_count of ${row.comment_id}`);
           exact++;

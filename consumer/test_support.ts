@@ -117,6 +117,17 @@ export interface SeenItem {
   errorCode?: number;
 }
 
+/** What the recording proxy saw of one comment's sentiment calls. */
+export interface CommentAnswers {
+  failures: number;
+  tags: Tag[];
+  errorCodes: number[];
+  /** When each answer passed the proxy (ms since the epoch). */
+  at: number[];
+  /** When each failed answer passed the proxy. */
+  failedAt: number[];
+}
+
 /**
  * A gRPC server that forwards every call to the real sentiment service and records each item's
  * outcome, so a test can compare what the consumer stored with what sentiment said.
@@ -179,22 +190,26 @@ export class RecordingProxy {
     this.address = `127.0.0.1:${port}`;
   }
 
-  /** Per comment id: failed attempts seen, and the tag when one was given. */
-  byComment(): Map<string, { failures: number; tags: Tag[]; errorCodes: number[]; at: number[] }> {
-    const map = new Map<
-      string,
-      { failures: number; tags: Tag[]; errorCodes: number[]; at: number[] }
-    >();
+  /**
+   * Per comment id: failed attempts seen, and the tag when one was given; when each answer and
+   * each failure passed the proxy.
+   */
+  byComment(): Map<string, CommentAnswers> {
+    const map = new Map<string, CommentAnswers>();
     for (const item of this.items) {
       let entry = map.get(item.commentId);
       if (!entry) {
-        map.set(item.commentId, entry = { failures: 0, tags: [], errorCodes: [], at: [] });
+        map.set(
+          item.commentId,
+          entry = { failures: 0, tags: [], errorCodes: [], at: [], failedAt: [] },
+        );
       }
       entry.at.push(item.at);
       if (item.tag) entry.tags.push(item.tag);
       if (item.errorCode !== undefined) {
         entry.failures++;
         entry.errorCodes.push(item.errorCode);
+        entry.failedAt.push(item.at);
       }
     }
     return map;
