@@ -7,6 +7,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { ProcessedComment } from "@sentiment/proto/messages";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { type Backend, runScenario } from "./testing/scenario.ts";
+import type { Page } from "playwright-core";
 import { echoPageErrors, launchChromium, startDashboard } from "./testing/browser.ts";
 import { DEFAULT_STORAGE_KEY } from "./lib/comments.ts";
 
@@ -61,120 +62,120 @@ Deno.test({
   },
 });
 
-Deno.test({
-  name: "the feed stays in order, and where it was scrolled, while its query is renewed",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async (t) => {
-    const api = new FakeApi();
-    await api.start();
-    const dashboard = await startDashboard(api.url);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-      const errors = echoPageErrors(page, "renewal");
-      api.store(Array.from({ length: 300 }, (_, i) => sampleComment(i)));
-      await page.goto(dashboard.url);
-      const storedIs = (n: number) =>
-        page.waitForFunction(
-          `Number(document.querySelector('.stored')?.dataset.stored) === ${n}`,
-          undefined,
-          { timeout: 20_000 },
-        );
-      await storedIs(300);
-      // Every row in view must be the comment that belongs at its position: the api's seqs
-      // are consecutive, so the row at position p (1-based) of the newest-first feed has
-      // seq = newest - (p - 1).
-      const checkRows = async (what: string, newest: number, near: number) => {
-        const rows = await page.locator(".feed-row").evaluateAll((elements) =>
-          elements.map((element) => ({
-            seq: Number(element.getAttribute("data-seq")),
-            position: Number(element.getAttribute("aria-posinset")),
-          }))
-        );
-        ok(rows.length >= 10, `${what}: ${rows.length} rows in view`);
-        for (const row of rows) {
-          assertEquals(row.seq, newest - (row.position - 1), `${what}: row ${row.position}`);
-        }
-        const first = Math.min(...rows.map((row) => row.position));
-        ok(Math.abs(first - near) <= 10, `${what}: view starts at ${first}, not near ${near}`);
-      };
-      await checkRows("at the top", 300, 1);
-      // 2 500 new rows renew the feed's query twice (every 1 000), arriving in batches.
-      await t.step("at the top, new comments come in above", async () => {
-        for (let batch = 0; batch < 25; batch++) {
-          api.store(Array.from({ length: 100 }, (_, i) => sampleComment(300 + batch * 100 + i)));
-          await page.waitForTimeout(30);
-        }
-        await storedIs(2_800);
-        await checkRows("at the top after 2 500", 2_800, 1);
-      });
-      await t.step("scrolled down, the view keeps its place", async () => {
-        await page.locator(".feed-scroll").evaluate((element) => element.scrollTop = 76 * 1_500);
-        await page.waitForTimeout(200);
-        await checkRows("scrolled", 2_800, 1_500);
-        // Every DOM update in between must keep the view filled (a renewed query that
-        // started at the top would show an empty list for a moment).
-        await page.evaluate(() => {
-          const state = globalThis as unknown as { fewestRows: number };
-          state.fewestRows = Infinity;
-          new MutationObserver(() => {
-            const rows = document.querySelectorAll(".feed-row").length;
-            state.fewestRows = Math.min(state.fewestRows, rows);
-          }).observe(document.querySelector(".feed-scroll")!, { childList: true, subtree: true });
-        });
-        for (let batch = 0; batch < 12; batch++) {
-          api.store(Array.from({ length: 100 }, (_, i) => sampleComment(3_000 + batch * 100 + i)));
-          await page.waitForTimeout(30);
-        }
-        await storedIs(4_000);
-        await page.waitForTimeout(200);
-        // The scroll position is kept, so the rows in view are older ones now.
-        await checkRows("scrolled after 1 200 more", 4_000, 1_500);
-        const fewest = await page.evaluate(() =>
-          (globalThis as unknown as { fewestRows: number }).fewestRows
-        );
-        ok(fewest >= 10, `the view had ${fewest} rows at one point`);
-      });
-      assertEquals(errors, []);
-    } finally {
-      await browser.close();
-      await dashboard.stop();
-      await api.stop();
-    }
-  },
-});
+/** A fake api, the dashboard in front of it and Chromium, for one test; all stopped after. */
+function pageTest(
+  name: string,
+  fn: (setup: { api: FakeApi; url: string; page: Page }, t: Deno.TestContext) => Promise<void>,
+): void {
+  Deno.test({
+    name,
+    sanitizeOps: false,
+    sanitizeResources: false,
+    fn: async (t) => {
+      const api = new FakeApi();
+      await api.start();
+      const dashboard = await startDashboard(api.url);
+      const browser = await launchChromium();
+      try {
+        const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+        await fn({ api, url: dashboard.url, page }, t);
+      } finally {
+        await browser.close();
+        await dashboard.stop();
+        await api.stop();
+      }
+    },
+  });
+}
 
-Deno.test({
-  name: "a comments snapshot of an earlier stored shape is removed from localStorage",
-  sanitizeOps: false,
-  sanitizeResources: false,
-  fn: async () => {
-    const api = new FakeApi();
-    await api.start();
-    const dashboard = await startDashboard(api.url);
-    const browser = await launchChromium();
-    try {
-      const page = await browser.newPage();
-      api.store([sampleComment(1)]);
-      await page.goto(dashboard.url);
-      // What an earlier version stored: full messages under the key of its shape.
-      await page.evaluate(() => {
-        localStorage.setItem("sentiment-dashboard/comments/v1", "x".repeat(1_000_000));
-        localStorage.setItem("sentiment-dashboard/statistics/v1", "{}");
-      });
-      await page.reload();
-      await page.waitForFunction(
-        `localStorage.getItem(${JSON.stringify(DEFAULT_STORAGE_KEY)})?.includes("commentId")`,
+pageTest(
+  "the feed stays in order, and where it was scrolled, while its query is renewed",
+  async ({ api, url, page }, t) => {
+    const errors = echoPageErrors(page, "renewal");
+    api.store(Array.from({ length: 300 }, (_, i) => sampleComment(i)));
+    await page.goto(url);
+    const storedIs = (n: number) =>
+      page.waitForFunction(
+        `Number(document.querySelector('.stored')?.dataset.stored) === ${n}`,
         undefined,
         { timeout: 20_000 },
       );
-      const keys = await page.evaluate(() => Object.keys(localStorage).sort());
-      assertEquals(keys, [DEFAULT_STORAGE_KEY, "sentiment-dashboard/statistics/v1"]);
-    } finally {
-      await browser.close();
-      await dashboard.stop();
-      await api.stop();
-    }
+    await storedIs(300);
+    // Every row in view must be the comment that belongs at its position: the api's seqs
+    // are consecutive, so the row at position p (1-based) of the newest-first feed has
+    // seq = newest - (p - 1).
+    const checkRows = async (what: string, newest: number, near: number) => {
+      const rows = await page.locator(".feed-row").evaluateAll((elements) =>
+        elements.map((element) => ({
+          seq: Number(element.getAttribute("data-seq")),
+          position: Number(element.getAttribute("aria-posinset")),
+        }))
+      );
+      ok(rows.length >= 10, `${what}: ${rows.length} rows in view`);
+      for (const row of rows) {
+        assertEquals(row.seq, newest - (row.position - 1), `${what}: row ${row.position}`);
+      }
+      const first = Math.min(...rows.map((row) => row.position));
+      ok(Math.abs(first - near) <= 10, `${what}: view starts at ${first}, not near ${near}`);
+    };
+    await checkRows("at the top", 300, 1);
+    // 2 500 new rows renew the feed's query twice (every 1 000), arriving in batches.
+    await t.step("at the top, new comments come in above", async () => {
+      for (let batch = 0; batch < 25; batch++) {
+        api.store(Array.from({ length: 100 }, (_, i) => sampleComment(300 + batch * 100 + i)));
+        await page.waitForTimeout(30);
+      }
+      await storedIs(2_800);
+      await checkRows("at the top after 2 500", 2_800, 1);
+    });
+    await t.step("scrolled down, the view keeps its place", async () => {
+      await page.locator(".feed-scroll").evaluate((element) => element.scrollTop = 76 * 1_500);
+      await page.waitForTimeout(200);
+      await checkRows("scrolled", 2_800, 1_500);
+      // Every DOM update in between must keep the view filled (a renewed query that
+      // started at the top would show an empty list for a moment).
+      await page.evaluate(() => {
+        const state = globalThis as unknown as { fewestRows: number };
+        state.fewestRows = Infinity;
+        new MutationObserver(() => {
+          const rows = document.querySelectorAll(".feed-row").length;
+          state.fewestRows = Math.min(state.fewestRows, rows);
+        }).observe(document.querySelector(".feed-scroll")!, { childList: true, subtree: true });
+      });
+      for (let batch = 0; batch < 12; batch++) {
+        api.store(Array.from({ length: 100 }, (_, i) => sampleComment(3_000 + batch * 100 + i)));
+        await page.waitForTimeout(30);
+      }
+      await storedIs(4_000);
+      await page.waitForTimeout(200);
+      // The scroll position is kept, so the rows in view are older ones now.
+      await checkRows("scrolled after 1 200 more", 4_000, 1_500);
+      const fewest = await page.evaluate(() =>
+        (globalThis as unknown as { fewestRows: number }).fewestRows
+      );
+      ok(fewest >= 10, `the view had ${fewest} rows at one point`);
+    });
+    assertEquals(errors, []);
   },
-});
+);
+
+pageTest(
+  "a comments snapshot of an earlier stored shape is removed from localStorage",
+  async ({ api, url, page }) => {
+    api.store([sampleComment(1)]);
+    await page.goto(url);
+    // What an earlier version stored: full messages under the key of its shape.
+    await page.evaluate(() => {
+      localStorage.setItem("sentiment-dashboard/comments/v1", "x".repeat(1_000_000));
+      localStorage.setItem("sentiment-dashboard/statistics/v1", "{}");
+    });
+    await page.reload();
+    await page.waitForFunction(
+      `localStorage.getItem(${JSON.stringify(DEFAULT_STORAGE_KEY)})?.includes("commentId")`,
+      undefined,
+      { timeout: 20_000 },
+    );
+    const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+    assertEquals(keys, [DEFAULT_STORAGE_KEY, "sentiment-dashboard/statistics/v1"]);
+  },
+);
