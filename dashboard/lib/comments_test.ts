@@ -159,3 +159,29 @@ Deno.test("the bound must be a positive integer", () => {
     throws(() => new CommentStore(collection, { limit }), RangeError);
   }
 });
+
+Deno.test("a quiet stream is written after the delay; a busy one once enough rows wait", async () => {
+  const shared = new SharedFakeStorage();
+  const collection = createCommentsCollection(shared.tab());
+  await collection.preload();
+  const store = new CommentStore(collection, { persistDelayMs: 300, persistAfterRows: 10 });
+  const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  store.ingest([fakeComment(1), fakeComment(2)]);
+  store.ingest([fakeComment(3)]);
+  await settle(50);
+  assertEquals(shared.writes, 0);
+  await settle(400);
+  assertEquals(shared.writes, 1);
+  assertEquals(storedIds(shared).length, 3);
+  // Ten new comments in two batches: written at once, not 300 ms later.
+  store.ingest(Array.from({ length: 6 }, (_, i) => fakeComment(10 + i)));
+  await settle(50);
+  assertEquals(shared.writes, 1);
+  store.ingest(Array.from({ length: 4 }, (_, i) => fakeComment(20 + i)));
+  await settle(50);
+  assertEquals(shared.writes, 2);
+  assertEquals(storedIds(shared).length, 13);
+  // Nothing is left scheduled.
+  await settle(400);
+  assertEquals(shared.writes, 2);
+});
