@@ -2,7 +2,8 @@
  * Browser benchmark (not a test): with 5 000 comments in the collection, apply a batch of 100
  * new ones and measure, inside Chromium, how long until the page shows them.
  *
- *   deno run -P=dashboard-bench dashboard/render_bench.ts [--batches=60] [--json | --profile]
+ *   deno run -P=dashboard-bench dashboard/render_bench.ts [--batches=60] [--batch=100]
+ *     [--every=100] [--json | --profile]
  *
  * Each batch goes through the same path as a flush of the stream: validation, dedup, one
  * transaction inserting 100 and evicting the 100 oldest, the live queries, and Preact
@@ -25,12 +26,15 @@ import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { launchChromium, startDashboard } from "./testing/browser.ts";
 import { type CpuProfile, functionTimes } from "@sentiment/bench/profile";
 
-const batches = Number(Deno.args.find((arg) => arg.startsWith("--batches="))?.split("=")[1] ?? 60);
+const flag = (name: string, fallback: number) =>
+  Number(Deno.args.find((arg) => arg.startsWith(`--${name}=`))?.split("=")[1] ?? fallback);
+const batches = flag("batches", 60);
 const profiling = Deno.args.includes("--profile");
 const jsonOnly = Deno.args.includes("--json");
 const COLLECTION = 5_000;
-const BATCH = 100;
-const BATCH_EVERY_MS = 100;
+/** Comments per batch and the time between batches: 100 every 100 ms is 1 000 comments/s. */
+const BATCH = flag("batch", 100);
+const BATCH_EVERY_MS = flag("every", 100);
 const WARM_UP_BATCHES = 5;
 const WRITES_TIMED = 10;
 
@@ -143,11 +147,18 @@ try {
     await cdp.send("Profiler.start");
   }
   await page.evaluate(() => {
-    const tasks: number[] = [];
-    (globalThis as unknown as { longTasks: number[] }).longTasks = tasks;
+    const state = globalThis as unknown as { longTasks: number[]; storageWrites: number };
+    state.longTasks = [];
     new PerformanceObserver((list) => {
-      for (const entry of list.getEntries()) tasks.push(entry.duration);
+      for (const entry of list.getEntries()) state.longTasks.push(entry.duration);
     }).observe({ type: "longtask" });
+    // Counts the writes of the comments snapshot (each costs a storageWriteMs, measured apart).
+    state.storageWrites = 0;
+    const setItem = Storage.prototype.setItem;
+    Storage.prototype.setItem = function (key: string, value: string) {
+      if (key.startsWith("sentiment-dashboard/comments/")) state.storageWrites++;
+      return setItem.call(this, key, value);
+    };
   });
   const started = performance.now();
   const timings: Timing[] = [];
@@ -161,9 +172,10 @@ try {
       .dashboard.store.whenPersisted();
   });
   const seconds = (performance.now() - started) / 1000;
-  const longTasks = await page.evaluate(() =>
-    (globalThis as unknown as { longTasks: number[] }).longTasks
-  );
+  const { longTasks, storageWrites } = await page.evaluate(() => {
+    const state = globalThis as unknown as { longTasks: number[]; storageWrites: number };
+    return { longTasks: state.longTasks, storageWrites: state.storageWrites };
+  });
   const profile = cdp ? (await cdp.send("Profiler.stop") as { profile: CpuProfile }).profile : null;
 
   const writes: number[] = [];
@@ -184,6 +196,7 @@ try {
       perSecond: +(longTasks.length / seconds).toFixed(2),
       ms: longTasks.length ? stats(longTasks) : null,
     },
+    storageWritesPerSecond: +(storageWrites / seconds).toFixed(2),
     storageWriteMs: stats(writes),
     chromium: browser.version(),
   };
