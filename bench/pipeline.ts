@@ -95,7 +95,7 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
       // Let the group settle so every instance owns its share before the burst.
       await Promise.all(consumers.map((c) =>
         c.waitForLog(
-          (record) =>
+          (_line, record) =>
             record?.message === "Joined the consumer group" &&
             Array.isArray(record.partitions) && record.partitions.length < 6,
           60_000,

@@ -5,26 +5,12 @@
  *
  * @module
  */
-import { join } from "node:path";
-import { infraConfig, PROJECT_ROOT } from "@sentiment/infra/testkit";
+import { type ServiceProcess, startService as startMember } from "@sentiment/infra/testkit";
 
-/** A running service. */
-export interface Service {
-  name: string;
-  pid: number;
-  /** The last lines it printed (bounded). */
-  lines: string[];
-  /** Resolves with the first line (parsed when JSON) that `match` accepts. */
-  waitForLog(
-    match: (record: Record<string, unknown> | undefined, line: string) => boolean,
-    timeoutMs: number,
-  ): Promise<Record<string, unknown> | undefined>;
-  /** SIGTERM, then SIGKILL after `graceMs`. */
-  stop(graceMs?: number): Promise<Deno.CommandStatus>;
-  status: Promise<Deno.CommandStatus>;
-  exited: boolean;
-}
+/** A running service (the testkit's process wrapper). */
+export type Service = ServiceProcess;
 
+/** Lines kept per service: a bench's services print for minutes. */
 const MAX_LINES = 500;
 
 /** Things to undo at the end, last first. */
@@ -55,119 +41,21 @@ export async function cleanupAll(say?: (line: string) => void): Promise<void> {
   }
 }
 
-/** Starts a workspace member's main.ts with its own permission set. */
+/**
+ * Starts a workspace member's main.ts with its own permission set, to be stopped by
+ * {@link cleanupAll} if the bench ends before it does.
+ */
 export function startService(
   member: string,
   env: Record<string, string>,
   options: { name?: string; denoFlags?: string[]; args?: string[] } = {},
 ): Service {
-  const name = options.name ?? member;
-  const config = infraConfig();
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      `-P=${member}`,
-      ...(options.denoFlags ?? []),
-      join(PROJECT_ROOT, member, "main.ts"),
-      ...(options.args ?? []),
-    ],
-    cwd: PROJECT_ROOT,
-    env: {
-      KAFKA_BROKERS: config.kafkaBrokers.join(","),
-      DATABASE_URL: config.databaseUrl,
-      REDIS_URL: config.redisUrl,
-      NO_COLOR: "1",
-      ...env,
-    },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  const listeners = new Set<(line: string) => void>();
-  const echo = Deno.env.get("BENCH_ECHO") === "1";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    const decoder = new TextDecoder();
-    let pending = "";
-    for await (const chunk of stream) {
-      pending += decoder.decode(chunk, { stream: true });
-      const parts = pending.split("\n");
-      pending = parts.pop() ?? "";
-      for (const line of parts) {
-        lines.push(line);
-        if (lines.length > MAX_LINES) lines.shift();
-        if (echo) console.log(`  [${name}] ${line}`);
-        for (const listener of listeners) listener(line);
-      }
-    }
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]).catch(() => {});
-  const service: Service = {
-    name,
-    pid: child.pid,
-    lines,
-    exited: false,
-    status: child.status.then(async (status) => {
-      await pumps;
-      service.exited = true;
-      for (const listener of listeners) listener("");
-      return status;
-    }),
-    waitForLog(match, timeoutMs) {
-      return new Promise((resolve, reject) => {
-        const check = (line: string) => {
-          if (line !== "") {
-            let record: Record<string, unknown> | undefined;
-            try {
-              record = JSON.parse(line);
-            } catch {
-              record = undefined;
-            }
-            if (match(record, line)) return done(() => resolve(record));
-          }
-          if (service.exited) {
-            done(() => reject(new Error(`${name} exited:\n${lines.slice(-15).join("\n")}`)));
-          }
-        };
-        const timer = setTimeout(
-          () =>
-            done(() =>
-              reject(
-                new Error(
-                  `${name}: awaited line not seen in ${timeoutMs} ms:\n` +
-                    lines.slice(-15).join("\n"),
-                ),
-              )
-            ),
-          timeoutMs,
-        );
-        const done = (settle: () => void) => {
-          clearTimeout(timer);
-          listeners.delete(check);
-          settle();
-        };
-        listeners.add(check);
-        for (const line of [...lines]) check(line);
-        if (service.exited) check("");
-      });
-    },
-    async stop(graceMs = 15_000) {
-      if (!service.exited) {
-        try {
-          child.kill("SIGTERM");
-        } catch { /* already gone */ }
-      }
-      const timer = setTimeout(() => {
-        try {
-          child.kill("SIGKILL");
-        } catch { /* already gone */ }
-      }, graceMs);
-      const status = await service.status;
-      clearTimeout(timer);
-      return status;
-    },
-  };
-  onCleanup(`${name} (pid ${child.pid})`, () => service.stop(5_000));
+  const service = startMember(member, env, {
+    ...options,
+    echo: Deno.env.get("BENCH_ECHO") === "1",
+    maxLines: MAX_LINES,
+  });
+  onCleanup(`${service.name} (pid ${service.pid})`, () => service.stop(5_000));
   return service;
 }
 

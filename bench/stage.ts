@@ -54,7 +54,7 @@ export async function startSentiment(): Promise<{ service: Service; address: str
     SENTIMENT_PORT: String(port),
   });
   await service.waitForLog(
-    (record) => record?.message === "Sentiment service listening",
+    (_line, record) => record?.message === "Sentiment service listening",
     60_000,
   );
   return { service, address: `127.0.0.1:${port}` };
@@ -130,11 +130,11 @@ export function startProducer(
     LOG_LEVEL: "info",
   }, { args });
   const summary = service.waitForLog(
-    (record) => record?.message === "Final summary",
+    (_line, record) => record?.message === "Final summary",
     30 * 60_000,
-  ).then((record) => ({
-    published: Number(record?.published),
-    duplicates: Number(record?.duplicates),
-  }));
+  ).then((line) => {
+    const record = JSON.parse(line);
+    return { published: Number(record.published), duplicates: Number(record.duplicates) };
+  });
   return { service, summary };
 }

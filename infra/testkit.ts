@@ -202,9 +202,13 @@ export function freePort(): Promise<number> {
 }
 
 export interface ServiceProcess {
+  /** The member, or the name given (e.g. "consumer-2"). */
+  name: string;
   pid: number;
-  /** Every line the service printed so far (stdout and stderr). */
+  /** The lines the service printed so far (stdout and stderr; the last `maxLines`). */
   lines: string[];
+  /** Whether the process has ended. */
+  readonly exited: boolean;
   /** Resolves with the first log line (parsed when JSON) that `match` accepts. */
   waitForLog(
     match: (line: string, record: Record<string, unknown> | undefined) => boolean,
@@ -217,6 +221,20 @@ export interface ServiceProcess {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Options of {@link startService}. */
+export interface StartServiceOptions {
+  /** Arguments of main.ts. */
+  args?: string[];
+  /** Flags for `deno run` before the script (e.g. `--cpu-prof`). */
+  denoFlags?: string[];
+  /** Name in errors and echoed lines (default: the member). */
+  name?: string;
+  /** Print every line, prefixed with the name (also with TEST_ECHO_SERVICES=1). */
+  echo?: boolean;
+  /** Lines kept; older ones are dropped (a benchmark's services print for minutes). */
+  maxLines?: number;
+}
+
 /**
  * Runs a workspace member's `main.ts` as a real process with its own permission set
  * (`deno run -P=<member>`), infrastructure URLs from the environment plus `env`.
@@ -224,11 +242,19 @@ export interface ServiceProcess {
 export function startService(
   member: string,
   env: Record<string, string> = {},
-  options: { args?: string[]; echo?: boolean } = {},
+  options: StartServiceOptions = {},
 ): ServiceProcess {
+  const name = options.name ?? member;
+  const maxLines = options.maxLines ?? Infinity;
   const config = infraConfig();
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", `-P=${member}`, join(PROJECT_ROOT, member, "main.ts"), ...(options.args ?? [])],
+    args: [
+      "run",
+      `-P=${member}`,
+      ...(options.denoFlags ?? []),
+      join(PROJECT_ROOT, member, "main.ts"),
+      ...(options.args ?? []),
+    ],
     cwd: PROJECT_ROOT,
     env: {
       KAFKA_BROKERS: config.kafkaBrokers.join(","),
@@ -242,6 +268,8 @@ export function startService(
     stderr: "piped",
   }).spawn();
   const lines: string[] = [];
+  // Lines dropped from the front of `lines`, so that waiters keep their place.
+  let dropped = 0;
   const waiters = new Set<() => void>();
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let pending = "";
@@ -254,8 +282,12 @@ export function startService(
       pending = parts.pop() ?? "";
       for (const line of parts) {
         lines.push(line);
+        if (lines.length > maxLines) {
+          lines.shift();
+          dropped++;
+        }
         if (options.echo || Deno.env.get("TEST_ECHO_SERVICES") === "1") {
-          console.log(`[${member}] ${line}`);
+          console.log(`[${name}] ${line}`);
         }
       }
       for (const wake of waiters) wake();
@@ -274,8 +306,8 @@ export function startService(
     new Promise((resolve, reject) => {
       let seen = 0;
       const check = () => {
-        for (; seen < lines.length; seen++) {
-          const line = lines[seen];
+        for (seen = Math.max(seen, dropped); seen < dropped + lines.length; seen++) {
+          const line = lines[seen - dropped];
           let record: Record<string, unknown> | undefined;
           try {
             record = JSON.parse(line);
@@ -288,7 +320,7 @@ export function startService(
           finish(() =>
             reject(
               new Error(
-                `${member} exited before the awaited log line:\n${lines.slice(-20).join("\n")}`,
+                `${name} exited before the awaited log line:\n${lines.slice(-20).join("\n")}`,
               ),
             )
           );
@@ -299,7 +331,7 @@ export function startService(
           finish(() =>
             reject(
               new Error(
-                `${member}: awaited log line not seen in ${timeoutMs} ms:\n${
+                `${name}: awaited log line not seen in ${timeoutMs} ms:\n${
                   lines.slice(-20).join("\n")
                 }`,
               ),
@@ -332,8 +364,12 @@ export function startService(
     return result;
   };
   return {
+    name,
     pid: child.pid,
     lines,
+    get exited() {
+      return exited;
+    },
     waitForLog,
     kill,
     stop,
