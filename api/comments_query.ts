@@ -14,7 +14,7 @@ import type postgres from "postgres";
 import { z } from "zod";
 import type { CommentsPage } from "@sentiment/proto/api";
 import { type ProcessedComment, SourceSchema, TagSchema } from "@sentiment/proto/messages";
-import { type CommentRow, rowToComment } from "./comments_store.ts";
+import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
 import { apiError, BadParameter, json } from "./http.ts";
 import { parseQuery, parseValue } from "./params.ts";
 import type { Handler } from "./router.ts";

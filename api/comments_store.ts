@@ -6,39 +6,8 @@
  * @module
  */
 import type postgres from "postgres";
-import { type ProcessedComment, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
 import type { SequenceStore } from "./sequencer.ts";
-
-/** A `comments` row as selected by {@link COMMENT_COLUMNS}. */
-export interface CommentRow {
-  seq: string | number;
-  comment_id: string;
-  text: string;
-  text_hash: string;
-  tag: ProcessedComment["tag"];
-  source: ProcessedComment["source"];
-  created_at: Date;
-  processed_at: Date;
-  consumer_id: string;
-  retry_count: number;
-}
-
-/** Maps a row to the proto ProcessedComment shape (bigint seq arrives as a string). */
-export function rowToComment(row: CommentRow): ProcessedComment {
-  return {
-    schemaVersion: SCHEMA_VERSION,
-    commentId: row.comment_id,
-    text: row.text,
-    source: row.source,
-    createdAt: row.created_at.toISOString(),
-    textHash: row.text_hash.trim(),
-    tag: row.tag,
-    processedAt: row.processed_at.toISOString(),
-    consumerId: row.consumer_id,
-    retryCount: row.retry_count,
-    seq: Number(row.seq),
-  };
-}
 
 /** The SequenceStore (and HistorySource reads) over a postgres.js pool. */
 export function createCommentsStore(sql: postgres.Sql): SequenceStore {

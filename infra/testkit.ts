@@ -14,13 +14,8 @@ import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { Redis } from "ioredis";
 import { migrate } from "@sentiment/proto/db";
-import {
-  type ProcessedComment,
-  SCHEMA_VERSION,
-  SOURCES,
-  TAGS,
-  TOPIC_DEFAULTS,
-} from "@sentiment/proto/messages";
+import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
+import { type ProcessedComment, SOURCES, TAGS, TOPIC_DEFAULTS } from "@sentiment/proto/messages";
 import type { Producer } from "kafkajs";
 import { PROJECT_ROOT } from "./paths.ts";
 import { createTopicsWithLeaders, kafkaHealthy } from "./kafka.ts";
@@ -414,19 +409,6 @@ export interface StoredCommentSpec {
   consumerId?: string;
 }
 
-interface StoredRow {
-  seq: string;
-  comment_id: string;
-  text: string;
-  text_hash: string;
-  tag: ProcessedComment["tag"];
-  source: ProcessedComment["source"];
-  created_at: Date;
-  processed_at: Date;
-  consumer_id: string;
-  retry_count: number;
-}
-
 let storedCounter = 0;
 
 /**
@@ -454,7 +436,7 @@ export async function storeComments(
       retry_count: spec.retryCount ?? 0,
     };
   });
-  const stored = await sql<StoredRow[]>`
+  const stored = await sql<CommentRow[]>`
     INSERT INTO comments ${
     sql(
       rows,
@@ -471,19 +453,7 @@ export async function storeComments(
     ON CONFLICT DO NOTHING
     RETURNING seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
               consumer_id, retry_count`;
-  return stored.map((row): ProcessedComment => ({
-    schemaVersion: SCHEMA_VERSION,
-    commentId: row.comment_id,
-    text: row.text,
-    source: row.source,
-    createdAt: row.created_at.toISOString(),
-    textHash: row.text_hash.trim(),
-    tag: row.tag,
-    processedAt: row.processed_at.toISOString(),
-    consumerId: row.consumer_id,
-    retryCount: row.retry_count,
-    seq: Number(row.seq),
-  })).sort((a, b) => a.seq - b.seq);
+  return stored.map(rowToComment).sort((a, b) => a.seq - b.seq);
 }
 
 /** Plays the consumer's publishing step: each comment to `topic`, keyed by commentId. */
