@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { count, createLiveQueryCollection, eq } from "@tanstack/db";
+import { count, createLiveQueryCollection, eq, type InitialQueryBuilder } from "@tanstack/db";
 import type { Source, Tag } from "@sentiment/proto/messages";
 import type { CommentsCollection, StoredComment } from "./comments.ts";
 
@@ -122,6 +122,17 @@ export interface FeedWindow {
   limit: number;
 }
 
+/** The comments a filter lets through (empty values match everything). */
+function filtered(q: InitialQueryBuilder, comments: CommentsCollection, filter: FeedFilter) {
+  const needle = filter.search?.trim().toLowerCase() ?? "";
+  let query = q.from({ c: comments });
+  if (filter.tag) query = query.where(({ c }) => eq(c.tag, filter.tag));
+  if (filter.source) query = query.where(({ c }) => eq(c.source, filter.source));
+  // A plain substring match: LIKE has no escape for `%` and `_`, which people do search for.
+  if (needle) query = query.fn.where(({ c }) => c.text.toLowerCase().includes(needle));
+  return query;
+}
+
 /**
  * The filtered feed, newest (highest seq) first, limited to a window of rows that
  * `collection.utils.setWindow` moves as the list scrolls. Without a window, every row.
@@ -131,26 +142,15 @@ export function feedQuery(
   filter: FeedFilter = {},
   window?: FeedWindow,
 ) {
-  const needle = filter.search?.trim().toLowerCase() ?? "";
   return createLiveQueryCollection((q) => {
-    let query = q.from({ c: comments });
-    if (filter.tag) query = query.where(({ c }) => eq(c.tag, filter.tag));
-    if (filter.source) query = query.where(({ c }) => eq(c.source, filter.source));
-    // A plain substring match: LIKE has no escape for `%` and `_`, which people do search for.
-    if (needle) query = query.fn.where(({ c }) => c.text.toLowerCase().includes(needle));
-    const ordered = query.orderBy(({ c }) => c.seq, "desc");
+    const ordered = filtered(q, comments, filter).orderBy(({ c }) => c.seq, "desc");
     return window ? ordered.limit(window.limit).offset(window.offset) : ordered;
   });
 }
 
 /** How many comments match a filter (the feed itself holds only a window of them). */
 export function feedCountQuery(comments: CommentsCollection, filter: FeedFilter = {}) {
-  const needle = filter.search?.trim().toLowerCase() ?? "";
-  return createLiveQueryCollection((q) => {
-    let query = q.from({ c: comments });
-    if (filter.tag) query = query.where(({ c }) => eq(c.tag, filter.tag));
-    if (filter.source) query = query.where(({ c }) => eq(c.source, filter.source));
-    if (needle) query = query.fn.where(({ c }) => c.text.toLowerCase().includes(needle));
-    return query.select(({ c }) => ({ count: count(c.commentId) }));
-  });
+  return createLiveQueryCollection((q) =>
+    filtered(q, comments, filter).select(({ c }) => ({ count: count(c.commentId) }))
+  );
 }
