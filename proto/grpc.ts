@@ -33,6 +33,12 @@ export interface AnalyzeSentimentResponse {
   tag: Tag;
   processingTime: number;
   cached: boolean;
+  /** Opinion strength in [-1, 1]; 0 when unscored (UNRELATED, unknown language). */
+  score: number;
+  /** ISO 639-1 code of the detected language, or "und". */
+  language: string;
+  /** The terms or rules that decided the tag, most important first. */
+  reasons: string[];
 }
 
 export interface ItemError {

@@ -116,7 +116,16 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
     stats.tags[tag]++;
     return {
       ok: true,
-      response: { commentId: request.commentId, tag, processingTime, cached: false },
+      // score, language and reasons come with the multilingual classifier (issue 13).
+      response: {
+        commentId: request.commentId,
+        tag,
+        processingTime,
+        cached: false,
+        score: 0,
+        language: "und",
+        reasons: [],
+      },
     };
   };
 
