@@ -6,6 +6,8 @@
  *
  * @module
  */
+// First: npm packages below must meet the narrowed process.env when they load.
+import "./env_view.ts";
 import { Kafka } from "kafkajs";
 import postgres from "postgres";
 import { Redis } from "ioredis";
