@@ -16,6 +16,7 @@ import {
 } from "@sentiment/proto/config";
 import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
 import { DEFAULT_MAX_TEXT_LENGTH, TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { MAX_MESSAGE_BYTES } from "./pipeline.ts";
 
 /** Everything the consumer needs to run, with defaults applied and values checked. */
 export interface ConsumerConfig {
@@ -37,6 +38,8 @@ export interface ConsumerConfig {
   /** Wait before retry n (1-based) of a failed sentiment attempt; its length is the retry count. */
   retryDelaysMs: number[];
   maxTextLength: number;
+  /** Raw values larger than this are dead-lettered unparsed (`message_too_large`). */
+  maxMessageBytes: number;
   /** Upper bound on comments held in memory (queued, being processed, or waiting to retry). */
   maxInFlight: number;
   /** Most comments handled together in one pipeline pass. */
@@ -115,6 +118,7 @@ export function readConfig(
     cacheSize: envInt(env, "CACHE_SIZE", 100, { min: 1, max: 10_000_000 }),
     retryDelaysMs,
     maxTextLength: envInt(env, "MAX_TEXT_LENGTH", DEFAULT_MAX_TEXT_LENGTH, { min: 1 }),
+    maxMessageBytes: envInt(env, "MAX_MESSAGE_BYTES", MAX_MESSAGE_BYTES, { min: 1024 }),
     maxInFlight,
     batchSize,
     concurrency: envInt(env, "PIPELINE_CONCURRENCY", 4, { min: 1, max: 64 }),
@@ -145,6 +149,7 @@ export const CONFIG_VARIABLES = [
   "CACHE_SIZE",
   "RETRY_DELAYS_MS",
   "MAX_TEXT_LENGTH",
+  "MAX_MESSAGE_BYTES",
   "MAX_IN_FLIGHT",
   "BATCH_SIZE",
   "PIPELINE_CONCURRENCY",

@@ -1,7 +1,9 @@
 /**
- * The health endpoint: `/healthz` answers while the process lives (with its counters and the
- * dependencies it finds down), `/readyz` only while it is in the group, not stopping and every
- * dependency answers.
+ * The health endpoint: `/healthz` is liveness (200 while the process lives, with its counters
+ * and what it finds wrong), `/readyz` is readiness: 200 only while the consumer is in its group,
+ * not stopping, every dependency answers and no stored statement is being refused; otherwise
+ * 503 with the state and the reasons, so `deno task status` and an orchestrator can tell a
+ * paused or degraded consumer from a working one.
  *
  * @module
  */
@@ -11,7 +13,31 @@ export interface HealthState {
   ready: boolean;
   stopping: boolean;
   down: { dependency: string; since: string; error: string }[];
+  /** Trouble that does not pause intake but keeps work from finishing (newest first). */
+  troubles?: string[];
   [field: string]: unknown;
+}
+
+/** The consumer's readiness in one word, most serious first. */
+export type Readiness = "stopping" | "starting" | "paused" | "degraded" | "ready";
+
+/** The readiness of `state` and the reasons for it (empty when ready). */
+export function readinessOf(state: HealthState): { status: Readiness; reasons: string[] } {
+  if (state.stopping) return { status: "stopping", reasons: ["shutting down"] };
+  if (!state.ready) {
+    return { status: "starting", reasons: ["not yet assigned partitions by the consumer group"] };
+  }
+  if (state.down.length > 0) {
+    return {
+      status: "paused",
+      reasons: state.down.map(({ dependency, since, error }) =>
+        `${dependency} unavailable since ${since}: ${error}`
+      ),
+    };
+  }
+  const troubles = state.troubles ?? [];
+  if (troubles.length > 0) return { status: "degraded", reasons: troubles };
+  return { status: "ready", reasons: [] };
 }
 
 /** A web-standard handler for the health routes. */
@@ -23,17 +49,25 @@ export function healthHandler(state: () => HealthState): (request: Request) => R
     }
     if (pathname === "/healthz") {
       const current = state();
+      const { status, reasons } = readinessOf(current);
       return Response.json({
-        status: current.down.length > 0 ? "degraded" : "ok",
+        status: status === "ready" ? "ok" : status,
+        reasons,
         ...current,
       });
     }
     if (pathname === "/readyz") {
       const current = state();
-      const ready = current.ready && !current.stopping && current.down.length === 0;
+      const { status, reasons } = readinessOf(current);
       return Response.json(
-        { ready, stopping: current.stopping, down: current.down },
-        { status: ready ? 200 : 503 },
+        {
+          status,
+          reasons,
+          ready: status === "ready",
+          stopping: current.stopping,
+          down: current.down,
+        },
+        { status: status === "ready" ? 200 : 503 },
       );
     }
     return new Response("not found\n", { status: 404 });

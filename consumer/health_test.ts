@@ -1,27 +1,49 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { healthHandler, type HealthState } from "./health.ts";
 
 function handler(state: Partial<HealthState>) {
   return healthHandler(() => ({ ready: true, stopping: false, down: [], ...state }));
 }
 
-Deno.test("healthz answers with counters; degraded while a dependency is down", async () => {
-  const ok = await handler({ counters: { processed: 3 } })(new Request("http://x/healthz"));
-  assertEquals(ok.status, 200);
-  assertEquals((await ok.json()).status, "ok");
+Deno.test("healthz is liveness: 200 with counters, saying paused while a dependency is down", async () => {
+  const ok200 = await handler({ counters: { processed: 3 } })(new Request("http://x/healthz"));
+  assertEquals(ok200.status, 200);
+  assertEquals((await ok200.json()).status, "ok");
   const down = [{ dependency: "postgresql", since: "t", error: "refused" }];
-  const degraded = await handler({ down })(new Request("http://x/healthz"));
-  assertEquals(degraded.status, 200);
-  assertEquals((await degraded.json()).status, "degraded");
+  const paused = await handler({ down })(new Request("http://x/healthz"));
+  assertEquals(paused.status, 200);
+  const body = await paused.json();
+  assertEquals(body.status, "paused");
+  assertEquals(body.reasons, ["postgresql unavailable since t: refused"]);
 });
 
-Deno.test("readyz is 503 until joined, while stopping, or with a dependency down", () => {
-  const ready = (state: Partial<HealthState>) =>
-    handler(state)(new Request("http://x/readyz")).status;
-  assertEquals(ready({}), 200);
-  assertEquals(ready({ ready: false }), 503);
-  assertEquals(ready({ stopping: true }), 503);
-  assertEquals(ready({ down: [{ dependency: "redis", since: "t", error: "e" }] }), 503);
+Deno.test("readyz is 503 with the state and reasons until joined, while stopping, paused or degraded", async () => {
+  const readyz = async (state: Partial<HealthState>) => {
+    const response = await handler(state)(new Request("http://x/readyz"));
+    const body = await response.json();
+    return [response.status, body.status, body.reasons.length > 0];
+  };
+  assertEquals(await readyz({}), [200, "ready", false]);
+  assertEquals(await readyz({ ready: false }), [503, "starting", true]);
+  assertEquals(await readyz({ stopping: true }), [503, "stopping", true]);
+  assertEquals(
+    await readyz({ down: [{ dependency: "redis", since: "t", error: "e" }] }),
+    [503, "paused", true],
+  );
+  assertEquals(
+    await readyz({ troubles: ["PostgreSQL rejects a statement (22P02)"] }),
+    [503, "degraded", true],
+  );
+});
+
+Deno.test("a paused consumer is paused on /readyz even when it also has troubles", async () => {
+  const response = await handler({
+    down: [{ dependency: "sentiment", since: "t", error: "UNAVAILABLE" }],
+    troubles: ["x"],
+  })(new Request("http://x/readyz"));
+  const body = await response.json();
+  assertEquals(body.status, "paused");
+  ok(body.reasons[0].startsWith("sentiment unavailable"));
 });
 
 Deno.test("unknown paths and methods", () => {

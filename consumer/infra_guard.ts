@@ -73,6 +73,9 @@ export class InfraGuard {
   #probes = new Map<Dependency, () => Promise<boolean>>();
   #probing = new Set<Dependency>();
   #closed = false;
+  /** Steps now retrying a statement PostgreSQL rejects, and the latest such rejection. */
+  #rejectedSteps = 0;
+  #lastRejection = "";
 
   /** Called after the set of down dependencies changed. */
   onChange: () => void = () => {};
@@ -92,6 +95,18 @@ export class InfraGuard {
       since: new Date(since).toISOString(),
       error,
     }));
+  }
+
+  /**
+   * Trouble that does not pause intake but keeps work from finishing: today, steps retrying a
+   * statement PostgreSQL rejects (a bug or bad data).
+   */
+  troubles(): string[] {
+    if (this.#rejectedSteps === 0) return [];
+    return [
+      `PostgreSQL rejects a statement (${this.#rejectedSteps} step(s) retrying): ` +
+      this.#lastRejection,
+    ];
   }
 
   get anyDown(): boolean {
@@ -122,47 +137,52 @@ export class InfraGuard {
     let delay = this.firstDelayMs;
     let conflicts = 0;
     let rejections = 0;
-    for (;;) {
-      if (signal.aborted) throw new AbandonedError();
-      try {
-        const value = await step();
-        this.reportUp(dependency);
-        return value;
-      } catch (error) {
+    try {
+      for (;;) {
         if (signal.aborted) throw new AbandonedError();
-        const failure = dependency === "postgresql" ? classifyPostgresError(error) : "outage";
-        if (failure === "conflict") {
-          conflicts++;
-          const fields = {
-            dependency,
-            sqlstate: sqlStateOf(error),
-            error: messageOf(error),
-            conflicts,
-          };
-          if (conflicts <= this.conflictRetries) {
-            this.logger.debug("PostgreSQL conflict; running the step again at once", fields);
-            continue;
-          }
-          this.logger.warn("PostgreSQL conflict persists; retrying with back-off", fields);
-        } else if (failure === "statement") {
-          rejections++;
-          this.logger.error(
-            "PostgreSQL rejected a statement: a bug or bad data, NOT an outage; the work stays " +
-              "unfinished and uncommitted and is retried with back-off until it is fixed",
-            {
+        try {
+          const value = await step();
+          this.reportUp(dependency);
+          return value;
+        } catch (error) {
+          if (signal.aborted) throw new AbandonedError();
+          const failure = dependency === "postgresql" ? classifyPostgresError(error) : "outage";
+          if (failure === "conflict") {
+            conflicts++;
+            const fields = {
               dependency,
-              sqlstate: sqlStateOf(error) ?? (error as { code?: unknown }).code,
+              sqlstate: sqlStateOf(error),
               error: messageOf(error),
-              failedTries: rejections,
-              retryInMs: delay,
-            },
-          );
-        } else {
-          this.reportDown(dependency, error);
+              conflicts,
+            };
+            if (conflicts <= this.conflictRetries) {
+              this.logger.debug("PostgreSQL conflict; running the step again at once", fields);
+              continue;
+            }
+            this.logger.warn("PostgreSQL conflict persists; retrying with back-off", fields);
+          } else if (failure === "statement") {
+            if (rejections++ === 0) this.#rejectedSteps++;
+            this.#lastRejection = `${sqlStateOf(error) ?? "no SQLSTATE"}: ${messageOf(error)}`;
+            this.logger.error(
+              "PostgreSQL rejected a statement: a bug or bad data, NOT an outage; the work stays " +
+                "unfinished and uncommitted and is retried with back-off until it is fixed",
+              {
+                dependency,
+                sqlstate: sqlStateOf(error) ?? (error as { code?: unknown }).code,
+                error: messageOf(error),
+                failedTries: rejections,
+                retryInMs: delay,
+              },
+            );
+          } else {
+            this.reportDown(dependency, error);
+          }
+          await sleep(delay, signal);
+          delay = Math.min(delay * 2, this.maxDelayMs);
         }
-        await sleep(delay, signal);
-        delay = Math.min(delay * 2, this.maxDelayMs);
       }
+    } finally {
+      if (rejections > 0) this.#rejectedSteps--;
     }
   }
 

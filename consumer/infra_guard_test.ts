@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createLogger } from "@sentiment/proto/log";
 import { classifyPostgresError, InfraGuard, sqlStateOf } from "./infra_guard.ts";
 
@@ -171,4 +171,22 @@ Deno.test("InfraGuard.run classifies only PostgreSQL steps", async () => {
   guard.onChange = () => seen.push(guard.isDown("redis"));
   assertEquals(await guard.run("redis", step, new AbortController().signal), "ok");
   assertEquals(seen, [true, false]);
+});
+
+Deno.test("a step retrying a rejected statement is a trouble until it succeeds, not an outage", async () => {
+  const guard = new InfraGuard(createLogger("test", "error", () => {}), 5, 1);
+  let failures = 2;
+  const seen: string[][] = [];
+  const result = await guard.run("postgresql", () => {
+    seen.push(guard.troubles());
+    if (failures-- > 0) {
+      return Promise.reject(sqlError("22P02", "invalid input syntax"));
+    }
+    return Promise.resolve("stored");
+  }, new AbortController().signal);
+  assertEquals(result, "stored");
+  assertEquals(seen[0], []);
+  ok(seen[1][0].includes("22P02"), seen[1][0]);
+  assertEquals(guard.troubles(), []);
+  assertEquals(guard.anyDown, false);
 });

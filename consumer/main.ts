@@ -6,6 +6,8 @@
  *
  * @module
  */
+// First: npm packages below must meet the narrowed process.env when they load.
+import "./env_view.ts";
 import { Kafka } from "kafkajs";
 import postgres from "postgres";
 import { Redis } from "ioredis";
@@ -58,13 +60,14 @@ const kafka = new Kafka({
   logLevel: config.logLevel === "debug" ? 4 : 2,
   logCreator: kafkaLogCreator(logger),
 });
-const producer = kafka.producer({
-  idempotent: true,
-  maxInFlightRequests: 1,
-  allowAutoTopicCreation: false,
-  // Same partitions as kafkajs's DefaultPartitioner, without a Buffer and Longs per key.
-  createPartitioner: FastDefaultPartitioner,
-});
+const kafkaPublisher = new KafkaPublisher(() =>
+  kafka.producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    // Same partitions as kafkajs's DefaultPartitioner, without a Buffer and Longs per key.
+    createPartitioner: FastDefaultPartitioner,
+  }), config.topics);
 const sentiment = new GrpcSentimentGateway(
   config.sentimentAddress,
   config.consumerId,
@@ -87,11 +90,12 @@ const pipeline = new Pipeline({
   consumerId: config.consumerId,
   schema: rawCommentSchema(config.maxTextLength),
   maxTextLength: config.maxTextLength,
+  maxMessageBytes: config.maxMessageBytes,
   dedup: new RedisDedup(redis, config.dedupTtlSeconds),
   cache,
   sentiment: metrics.sentiment(sentiment),
   store: metrics.store(new PostgresCommentStore(sql)),
-  publisher: metrics.publisher(new KafkaPublisher(producer, config.topics)),
+  publisher: metrics.publisher(kafkaPublisher),
   guard,
   retryDelaysMs: config.retryDelaysMs,
   stats,
@@ -141,6 +145,7 @@ const server = Deno.serve(
       ready: intake.joined,
       stopping: flow.stopping,
       down: guard.downList(),
+      troubles: guard.troubles(),
       consumerId: config.consumerId,
       ...state(),
       cacheSize: cache.size,
@@ -163,7 +168,7 @@ function shutdown(reason: string, exitCode = 0): Promise<void> {
     }
     await Promise.allSettled([
       intake.stop(),
-      producer.disconnect(),
+      kafkaPublisher.disconnect(),
     ]);
     guard.close();
     stopSummary();
@@ -204,7 +209,7 @@ logger.info("Starting", {
 try {
   // Each step waits (with back-off) for its dependency rather than failing the start.
   await guard.run("postgresql", () => migrate(sql), startup.signal);
-  await guard.run("kafka", () => producer.connect(), startup.signal);
+  await guard.run("kafka", () => kafkaPublisher.connect(), startup.signal);
   await guard.run("kafka", () => intake.start(flow), startup.signal);
   logger.info("Consuming", { topic: config.topics.raw });
 } catch (error) {

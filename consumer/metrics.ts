@@ -36,6 +36,7 @@ export class ConsumerMetrics {
   readonly #passBatch: Histogram;
   readonly #retries: Counter<string>;
   readonly #deadLettered: Counter<string>;
+  readonly #refused: Counter<string>;
   readonly #lag: Gauge<string>;
 
   constructor(stats: Stats, inFlight: () => number) {
@@ -123,6 +124,14 @@ export class ConsumerMetrics {
       labelNames: ["reason"],
       registers: [r],
     });
+    this.#refused = new Counter({
+      name: "consumer_kafka_refused_total",
+      help:
+        "Messages Kafka refused for themselves (too large, invalid record), by the topic meant: " +
+        "each was set aside as a data fault, never retried as an outage.",
+      labelNames: ["topic"],
+      registers: [r],
+    });
     this.#lag = new Gauge({
       name: "consumer_partition_lag",
       help: "Messages in a raw-comments partition beyond the last one this instance fetched.",
@@ -173,6 +182,7 @@ export class ConsumerMetrics {
           end();
         }
       },
+      find: (commentIds) => store.find(commentIds),
       addCounters: (delta) => store.addCounters(delta),
       compactCounters: () => store.compactCounters(),
     };
@@ -181,9 +191,17 @@ export class ConsumerMetrics {
   publisher(publisher: Publisher): Publisher {
     return {
       publish: async (processed, deadLetters) => {
-        await publisher.publish(processed, deadLetters);
+        const refusals = await publisher.publish(processed, deadLetters);
         // Counted once acknowledged, as the dead-letter queue holds them from then on.
-        for (const { letter } of deadLetters) this.#deadLettered.inc({ reason: letter.reason });
+        const refused = new Set(refusals.deadLetters.map(({ index }) => index));
+        deadLetters.forEach(({ letter }, index) => {
+          if (!refused.has(index)) this.#deadLettered.inc({ reason: letter.reason });
+        });
+        if (refusals.processed.length > 0) {
+          this.#refused.inc({ topic: "processed" }, refusals.processed.length);
+        }
+        if (refused.size > 0) this.#refused.inc({ topic: "dead_letter" }, refused.size);
+        return refusals;
       },
     };
   }

@@ -12,6 +12,7 @@
  */
 import {
   checkRawComment,
+  type DeadLetter,
   type DeadLetterReason,
   type ProcessedComment,
   type RawComment,
@@ -20,7 +21,7 @@ import {
 } from "@sentiment/proto/messages";
 import type { Logger } from "@sentiment/proto/log";
 import { type DedupStore, splitRepeats } from "./dedup.ts";
-import { deadLetterOf } from "./dead_letter.ts";
+import { deadLetterOf, withoutPayload } from "./dead_letter.ts";
 import { fastCheckRawComment } from "./fast_check.ts";
 import type { InfraGuard } from "./infra_guard.ts";
 import type { DeadLetterMessage, Publisher } from "./publisher.ts";
@@ -43,6 +44,8 @@ export interface PipelineDeps {
   schema: ReturnType<typeof rawCommentSchema>;
   /** The text limit `schema` was built with; enables the fast validation path when given. */
   maxTextLength?: number;
+  /** Raw values larger than this are dead-lettered unparsed (`message_too_large`). */
+  maxMessageBytes?: number;
   dedup: DedupStore;
   cache: TagCache;
   sentiment: SentimentGateway;
@@ -58,8 +61,35 @@ export interface PipelineDeps {
   compactIntervalMs?: number;
 }
 
+/** Default of {@link PipelineDeps.maxMessageBytes}. */
+export const MAX_MESSAGE_BYTES = 256 * 1024;
+
 /** Default of {@link PipelineDeps.compactIntervalMs}. */
 export const COMPACT_INTERVAL_MS = 5_000;
+
+/** Longest original key a dead letter is keyed with; a longer one is replaced by the id. */
+const MAX_DEAD_LETTER_KEY_BYTES = 1024;
+
+/** A dead letter of this pass, with the message it is for. */
+interface PendingDeadLetter extends DeadLetterMessage {
+  item: WorkItem;
+}
+
+/**
+ * Whether a failed AnalyzeSentimentBatch call means the service cannot answer at all (an
+ * outage: wait and call again) rather than that it refused this request.
+ */
+export function isSentimentOutage(error: unknown): boolean {
+  if (!(error instanceof SentimentCallError)) return true;
+  return SENTIMENT_OUTAGE_CODES.has(error.code);
+}
+
+/**
+ * gRPC codes of a whole call that say nothing about the request: CANCELLED, UNKNOWN,
+ * DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED (overloaded), ABORTED, INTERNAL (includes a malformed
+ * answer), UNAVAILABLE.
+ */
+const SENTIMENT_OUTAGE_CODES: ReadonlySet<number> = new Set([1, 2, 4, 8, 10, 13, 14]);
 
 /** How a pass left its items. */
 export interface PassResult {
@@ -84,7 +114,7 @@ export class Pipeline {
     const { stats, logger, guard } = deps;
     const finished: WorkItem[] = [];
     const retry: PassResult["retry"] = [];
-    const deadLetters: DeadLetterMessage[] = [];
+    const deadLetters: PendingDeadLetter[] = [];
     const deadLetter = (
       item: WorkItem,
       reason: DeadLetterReason,
@@ -94,7 +124,11 @@ export class Pipeline {
     ) => {
       deadLetters.push({
         letter: deadLetterOf(item, reason, detail, attempts, deps.consumerId, commentId),
-        key: item.key,
+        // The letter's Kafka key is the original one, unless that alone could overflow it.
+        key: item.key !== null && item.key.byteLength <= MAX_DEAD_LETTER_KEY_BYTES
+          ? item.key
+          : null,
+        item,
       });
       finished.push(item);
     };
@@ -109,8 +143,21 @@ export class Pipeline {
     };
     // 1. Validate what has not been validated yet (retries already were).
     const valid: WorkItem[] = [];
+    const maxMessageBytes = deps.maxMessageBytes ?? MAX_MESSAGE_BYTES;
     for (const item of items) {
       if (item.comment === null) {
+        if (item.value !== null && item.value.byteLength > maxMessageBytes) {
+          stats.invalid++;
+          deadLetter(
+            item,
+            "message_too_large",
+            `the value is ${item.value.byteLength} bytes, more than MAX_MESSAGE_BYTES ` +
+              `(${maxMessageBytes}); not parsed`,
+            0,
+            null,
+          );
+          continue;
+        }
         const check = deps.maxTextLength === undefined
           ? checkRawComment(item.value, deps.schema)
           : fastCheckRawComment(item.value, deps.schema, deps.maxTextLength);
@@ -187,7 +234,7 @@ export class Pipeline {
     const max = deps.maxSentimentBatch ?? 5000;
     for (let start = 0; start < misses.length; start += max) {
       const chunk = misses.slice(start, start + max);
-      const outcomes = await this.#analyze(chunk);
+      const outcomes = await this.#analyze(chunk, signal);
       chunk.forEach((item, index) => {
         const outcome = outcomes[index];
         if (outcome.ok) {
@@ -228,6 +275,9 @@ export class Pipeline {
     if (failed.length > 0) {
       await guard.run("redis", () => deps.dedup.recordFailures(failed), signal);
     }
+    // Another copy of an id may have been stored while this one failed: publish that row
+    // rather than dead-letter the comment, so one id never ends both stored and dead-lettered.
+    const storedMeanwhile = await this.#storedInstead(deadLetters, signal);
 
     stats.sentimentMs += lap();
     // 4. Store every tagged item in one statement.
@@ -248,6 +298,13 @@ export class Pipeline {
     const byId = new Map<string, StoredComment>();
     for (const row of stored) byId.set(row.commentId, row);
     const processed: ProcessedComment[] = [];
+    /** The message each processed comment came from, for a dead letter if Kafka refuses it. */
+    const processedFrom: WorkItem[] = [];
+    for (const { row, item } of storedMeanwhile) {
+      duplicates++;
+      processed.push(processedOf(row));
+      processedFrom.push(item);
+    }
     for (const item of tagged) {
       const row = byId.get(item.comment!.commentId);
       if (!row) {
@@ -275,6 +332,7 @@ export class Pipeline {
         }
       }
       processed.push(processedOf(row));
+      processedFrom.push(item);
       finished.push(item);
     }
     stats.duplicates += duplicates;
@@ -289,7 +347,7 @@ export class Pipeline {
           deadLettered: deadLetters.length,
           retryAttempts,
         }), signal),
-      guard.run("kafka", () => deps.publisher.publish(processed, deadLetters), signal),
+      this.#publish(processed, processedFrom, deadLetters, signal),
     ]);
     stats.published += processed.length;
     this.#compactNowAndThen();
@@ -326,28 +384,135 @@ export class Pipeline {
     });
   }
 
-  /** One sentiment call; a failed call is a failed attempt for each of its items. */
-  async #analyze(items: WorkItem[]): Promise<SentimentOutcome[]> {
+  /**
+   * One sentiment call. A call that fails as a whole because the service cannot answer
+   * (unreachable, deadline, overloaded: {@link isSentimentOutage}) is an outage: the guard pauses
+   * intake and repeats the call with back-off until it answers, and the items spend none of
+   * their retries. Any other whole-call failure (our request refused, e.g. INVALID_ARGUMENT)
+   * counts as a failed attempt for each item, so it is retried and then dead-lettered.
+   */
+  #analyze(items: WorkItem[], signal: AbortSignal): Promise<SentimentOutcome[]> {
     const { deps } = this;
-    deps.stats.sentimentCalls++;
-    deps.stats.sentimentItems += items.length;
-    try {
-      const outcomes = await deps.sentiment.analyze(items.map((item) => ({
-        commentId: item.comment!.commentId,
-        text: item.comment!.text,
-        textHash: item.textHash,
-      })));
-      deps.guard.reportUp("sentiment");
-      return outcomes;
-    } catch (error) {
-      deps.stats.sentimentCallFailures++;
-      const code = error instanceof SentimentCallError ? error.code : 2;
-      const message = error instanceof Error ? error.message : String(error);
-      // INVALID_ARGUMENT on the whole call would mean our request is malformed, not the item:
-      // count it as an ordinary failed attempt so it is retried and then dead-lettered.
-      const retryable = code === INVALID_ARGUMENT ? 2 : code;
-      deps.guard.reportDown("sentiment", error);
-      return items.map(() => ({ ok: false, code: retryable, message: `call failed: ${message}` }));
+    const request = items.map((item) => ({
+      commentId: item.comment!.commentId,
+      text: item.comment!.text,
+      textHash: item.textHash,
+    }));
+    return deps.guard.run("sentiment", async () => {
+      deps.stats.sentimentCalls++;
+      deps.stats.sentimentItems += items.length;
+      try {
+        return await deps.sentiment.analyze(request);
+      } catch (error) {
+        deps.stats.sentimentCallFailures++;
+        if (isSentimentOutage(error)) throw error;
+        const code = error instanceof SentimentCallError ? error.code : 2;
+        const message = error instanceof Error ? error.message : String(error);
+        // Counted as an ordinary (retryable) failure of each item, never as the item's own
+        // INVALID_ARGUMENT: the request as a whole was refused, not the comment.
+        const retryable = code === INVALID_ARGUMENT ? 2 : code;
+        return items.map(() => ({
+          ok: false,
+          code: retryable,
+          message: `call failed: ${message}`,
+        }));
+      }
+    }, signal);
+  }
+
+  /**
+   * The stored rows of the ids about to be dead-lettered for a sentiment reason, whose letters
+   * are then dropped from `deadLetters`: a copy of the same comment (another message with its
+   * id) was stored meanwhile, so the comment is not lost and must not be reported lost.
+   */
+  async #storedInstead(
+    deadLetters: PendingDeadLetter[],
+    signal: AbortSignal,
+  ): Promise<{ row: StoredComment; item: WorkItem }[]> {
+    const afterAttempts = (letter: DeadLetter) => letter.attempts > 0 && letter.commentId !== null;
+    const ids = deadLetters.flatMap(({ letter }) =>
+      afterAttempts(letter) ? [letter.commentId!] : []
+    );
+    if (ids.length === 0) return [];
+    const rows = await this.deps.guard.run("postgresql", () => this.deps.store.find(ids), signal);
+    if (rows.length === 0) return [];
+    const byId = new Map(rows.map((row) => [row.commentId, row]));
+    const instead: { row: StoredComment; item: WorkItem }[] = [];
+    const kept = deadLetters.filter(({ letter, item }) => {
+      const row = afterAttempts(letter) ? byId.get(letter.commentId!) : undefined;
+      if (row === undefined) return true;
+      instead.push({ row, item });
+      return false;
+    });
+    deadLetters.splice(0, deadLetters.length, ...kept);
+    return instead;
+  }
+
+  /**
+   * Publishes a pass's output. What Kafka refuses for itself is a data fault, never a reason to
+   * stall: a refused processed comment (it is stored) becomes a `publish_refused` dead letter,
+   * a refused dead letter is sent again without the original bytes, and one refused even so is
+   * logged at error with where its original is. Only an outage makes the guard wait.
+   */
+  async #publish(
+    processed: readonly ProcessedComment[],
+    processedFrom: readonly WorkItem[],
+    deadLetters: readonly PendingDeadLetter[],
+    signal: AbortSignal,
+  ): Promise<void> {
+    const { deps } = this;
+    const refusals = await deps.guard.run(
+      "kafka",
+      () => deps.publisher.publish(processed, deadLetters),
+      signal,
+    );
+    if (refusals.processed.length + refusals.deadLetters.length === 0) return;
+    const second: DeadLetterMessage[] = [];
+    for (const { index, error } of refusals.processed) {
+      const comment = processed[index];
+      const item = processedFrom[index];
+      deps.logger.error("Kafka refused a processed comment; it stays stored and is dead-lettered", {
+        commentId: comment.commentId,
+        seq: comment.seq,
+        error,
+      });
+      const letter = deadLetterOf(
+        item,
+        "publish_refused",
+        `stored as seq ${comment.seq}, but ${error}`,
+        item.failures,
+        deps.consumerId,
+        comment.commentId,
+      );
+      second.push({ letter: withoutPayload(letter), key: null });
+    }
+    for (const { index, error } of refusals.deadLetters) {
+      const { letter } = deadLetters[index];
+      deps.logger.warn("Kafka refused a dead letter; sending it without the original bytes", {
+        commentId: letter.commentId,
+        reason: letter.reason,
+        partition: letter.originalPartition,
+        offset: letter.originalOffset,
+        error,
+      });
+      second.push({ letter: withoutPayload(letter), key: null });
+    }
+    const again = await deps.guard.run("kafka", () => deps.publisher.publish([], second), signal);
+    for (const { index, error } of again.deadLetters) {
+      const { letter } = second[index];
+      deps.stats.unrecorded++;
+      deps.logger.error(
+        "Kafka refused even a dead letter without payload; the message is only in its topic",
+        {
+          commentId: letter.commentId,
+          reason: letter.reason,
+          topic: letter.originalTopic,
+          partition: letter.originalPartition,
+          offset: letter.originalOffset,
+          sha256: letter.originalValueSha256,
+          error,
+        },
+      );
     }
   }
 

@@ -9,7 +9,7 @@ import {
 import type { DedupStore, IdState } from "./dedup.ts";
 import { AbandonedError, InfraGuard } from "./infra_guard.ts";
 import { Pipeline, unstorable } from "./pipeline.ts";
-import type { DeadLetterMessage, Publisher } from "./publisher.ts";
+import type { DeadLetterMessage, Publisher, PublishRefusals } from "./publisher.ts";
 import {
   SentimentCallError,
   type SentimentGateway,
@@ -100,6 +100,14 @@ class FakeStore implements CommentStore {
       return row;
     }));
   }
+  find(commentIds: readonly string[]): Promise<StoredComment[]> {
+    return Promise.resolve(
+      commentIds.flatMap((id) => {
+        const row = this.rows.get(id);
+        return row ? [{ ...row, inserted: false }] : [];
+      }),
+    );
+  }
   addCounters(delta: CounterDelta): Promise<void> {
     this.counters.duplicatesDiscarded += delta.duplicatesDiscarded;
     this.counters.deadLettered += delta.deadLettered;
@@ -113,20 +121,36 @@ class FakeStore implements CommentStore {
   }
 }
 
+/** Takes everything, except messages larger than `maxBytes`, which it refuses as Kafka would. */
 class FakePublisher implements Publisher {
   processed: ProcessedComment[] = [];
   deadLetters: DeadLetterMessage[] = [];
-  publish(processed: readonly ProcessedComment[], deadLetters: readonly DeadLetterMessage[]) {
-    this.processed.push(...processed);
-    this.deadLetters.push(...deadLetters);
-    return Promise.resolve();
+  refusedDeadLetters: DeadLetterMessage[] = [];
+  maxBytes = Infinity;
+  publish(
+    processed: readonly ProcessedComment[],
+    deadLetters: readonly DeadLetterMessage[],
+  ): Promise<PublishRefusals> {
+    const refusals: PublishRefusals = { processed: [], deadLetters: [] };
+    const tooLarge = (message: unknown) => JSON.stringify(message).length > this.maxBytes;
+    processed.forEach((comment, index) => {
+      if (tooLarge(comment)) refusals.processed.push({ index, error: "MESSAGE_TOO_LARGE" });
+      else this.processed.push(comment);
+    });
+    deadLetters.forEach((message, index) => {
+      if (tooLarge(message.letter)) {
+        refusals.deadLetters.push({ index, error: "MESSAGE_TOO_LARGE" });
+        this.refusedDeadLetters.push(message);
+      } else this.deadLetters.push(message);
+    });
+    return Promise.resolve(refusals);
   }
 }
 
 function setup(retryDelaysMs = [1000, 2000, 4000, 8000, 16000]) {
   const deps = {
     consumerId: "c1",
-    schema: rawCommentSchema(100),
+    schema: rawCommentSchema(1000),
     dedup: new FakeDedup(),
     cache: new TagCache(10),
     sentiment: new FakeSentiment(),
@@ -199,7 +223,7 @@ Deno.test("invalid messages go to the dead-letter queue at once, with reason and
     [{ ...comment("x"), extra: 1 } as RawComment, "invalid_schema"],
     [comment(""), "text_empty"],
     [comment("   "), "text_empty"],
-    [comment("x".repeat(101)), "text_too_long"],
+    [comment("x".repeat(1001)), "text_too_long"],
     [comment("nul \u0000 inside"), "invalid_schema"],
     [good, ""],
   ];
@@ -298,16 +322,130 @@ Deno.test("INVALID_ARGUMENT is dead-lettered at once, not retried", async () => 
   assertEquals(t.publisher.deadLetters[0].letter.attempts, 1);
 });
 
-Deno.test("a failed call counts as a failed attempt for every item in it", async () => {
+Deno.test("a call that fails as a whole (sentiment unreachable) waits as an outage and spends no retries", async () => {
   const t = setup();
-  t.sentiment.callFails = 1;
+  t.sentiment.callFails = 3;
+  let sawDown = false;
+  t.guard.onChange = () => sawDown ||= t.guard.isDown("sentiment");
   const result = await t.pipeline.run([item(comment("love it")), item(comment("hate it"))], signal);
-  assertEquals(result.retry.map((r) => [r.item.failures, r.delayMs]), [[1, 1000], [1, 1000]]);
-  ok(t.guard.isDown("sentiment"));
-  const again = await t.pipeline.run(result.retry.map((r) => r.item), signal);
-  assertEquals(again.finished.length, 2);
+  assertEquals(result.retry, []);
+  assertEquals(result.finished.length, 2);
+  ok(sawDown, "sentiment was reported down while the call failed");
   ok(!t.guard.isDown("sentiment"));
-  assertEquals([...t.store.rows.values()].map((row) => row.retryCount), [1, 1]);
+  assertEquals(t.sentiment.calls.length, 4);
+  assertEquals([...t.store.rows.values()].map((row) => row.retryCount), [0, 0]);
+  assertEquals(t.publisher.deadLetters, []);
+});
+
+Deno.test("a whole call refused for the request (INVALID_ARGUMENT) counts as a failed attempt per item", async () => {
+  const t = setup();
+  const real = t.sentiment.analyze.bind(t.sentiment);
+  let refuse = 1;
+  t.sentiment.analyze = (items) =>
+    refuse-- > 0
+      ? Promise.reject(new SentimentCallError(3, "batch has too many items"))
+      : real(items);
+  const result = await t.pipeline.run([item(comment("love it"))], signal);
+  assertEquals(result.retry.map((r) => [r.item.failures, r.delayMs]), [[1, 1000]]);
+  ok(!t.guard.isDown("sentiment"));
+  await t.pipeline.run(result.retry.map((r) => r.item), signal);
+  assertEquals([...t.store.rows.values()].map((row) => row.retryCount), [1]);
+});
+
+Deno.test("an outage that outlasts shutdown abandons a pass waiting for sentiment", async () => {
+  const t = setup();
+  t.sentiment.callFails = Infinity;
+  const abort = new AbortController();
+  const running = t.pipeline.run([item(comment("love it"))], abort.signal);
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  ok(t.guard.isDown("sentiment"));
+  abort.abort();
+  await rejects(running, AbandonedError);
+  assertEquals(t.publisher.deadLetters, []);
+  assertEquals(t.store.rows.size, 0);
+});
+
+Deno.test("a copy stored while another copy of the id exhausted its retries is published, not dead-lettered", async () => {
+  const t = setup([1]);
+  const a = comment("love it");
+  t.sentiment.failures.set(a.commentId, 2);
+  const first = await t.pipeline.run([item(a)], signal);
+  assertEquals(first.retry.length, 1);
+  // Meanwhile another message with the same id was stored (another pass, another instance).
+  t.store.rows.set(a.commentId, {
+    ...a,
+    textHash: "0".repeat(64),
+    tag: "POSITIVE",
+    consumerId: "c2",
+    retryCount: 0,
+    seq: 7,
+    processedAt: new Date(0).toISOString(),
+    inserted: true,
+  });
+  const second = await t.pipeline.run(first.retry.map((r) => r.item), signal);
+  assertEquals(second.finished.length, 1);
+  assertEquals(t.publisher.deadLetters, []);
+  assertEquals(t.publisher.processed.map((p) => [p.commentId, p.seq]), [[a.commentId, 7]]);
+});
+
+Deno.test("a raw value over MAX_MESSAGE_BYTES is dead-lettered unparsed with a bounded payload, its length and hash", async () => {
+  const t = setup();
+  const big = JSON.stringify({ ...comment("x"), padding: "y".repeat(900_000) });
+  const small = comment("love it");
+  const pipeline = new Pipeline({ ...t.pipeline.deps, maxMessageBytes: 256 * 1024 });
+  const result = await pipeline.run([item(big), item(small)], signal);
+  assertEquals(result.finished.length, 2);
+  assertEquals(t.publisher.deadLetters.length, 1);
+  const { letter } = t.publisher.deadLetters[0];
+  assertEquals(letter.reason, "message_too_large");
+  assertEquals(letter.originalValueBytes, big.length);
+  assertEquals(letter.originalValueTruncated, true);
+  ok(letter.originalValueBase64.length <= Math.ceil((64 * 1024) / 3) * 4);
+  const bytes = new TextEncoder().encode(big);
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes));
+  assertEquals(
+    letter.originalValueSha256,
+    [...digest].map((b) => b.toString(16).padStart(2, "0")).join(""),
+  );
+  ok(JSON.stringify(letter).length < 100_000);
+  assertEquals(t.publisher.processed.map((p) => p.commentId), [small.commentId]);
+});
+
+Deno.test("a dead letter Kafka refuses is sent again without payload; the pass finishes", async () => {
+  const t = setup();
+  t.publisher.maxBytes = 2_000;
+  const invalid = JSON.stringify({ nope: "z".repeat(5_000) });
+  const result = await t.pipeline.run([item(invalid), item(comment("love it"))], signal);
+  assertEquals(result.finished.length, 2);
+  assertEquals(t.publisher.refusedDeadLetters.length, 1);
+  assertEquals(t.publisher.deadLetters.length, 1);
+  const { letter } = t.publisher.deadLetters[0];
+  assertEquals(letter.reason, "invalid_schema");
+  assertEquals(letter.originalValueBase64, "");
+  assertEquals(letter.originalValueTruncated, true);
+  assertEquals(letter.originalValueBytes, invalid.length);
+  assertEquals(t.publisher.processed.length, 1);
+  ok(!t.guard.anyDown, "a refusal is not an outage");
+});
+
+Deno.test("a processed comment Kafka refuses stays stored and becomes a publish_refused dead letter", async () => {
+  const t = setup();
+  t.publisher.maxBytes = 1_000;
+  const long = comment("love " + "it ".repeat(300));
+  const result = await t.pipeline.run([item(long)], signal);
+  assertEquals(result.finished.length, 1);
+  assertEquals(t.store.rows.size, 1);
+  assertEquals(t.publisher.processed, []);
+  assertEquals(t.publisher.deadLetters.map(({ letter }) => letter.reason), ["publish_refused"]);
+  assertEquals(t.publisher.deadLetters[0].letter.commentId, long.commentId);
+});
+
+Deno.test("a null value (tombstone) is dead-lettered as null, not as an empty value", async () => {
+  const t = setup();
+  await t.pipeline.run([item(null), item("")], signal);
+  const letters = t.publisher.deadLetters.map(({ letter }) => letter);
+  assertEquals(letters.map((letter) => letter.originalValueNull ?? false), [true, false]);
+  assertEquals(letters.map((letter) => letter.originalValueBytes), [0, 0]);
 });
 
 Deno.test("a cache hit after earlier failures keeps the failure count", async () => {

@@ -15,13 +15,58 @@ export interface DeadLetterMessage {
   key: Uint8Array | null;
 }
 
+/**
+ * Messages Kafka refused for what they are (too large, invalid record), by index into the
+ * arrays given to {@link Publisher.publish}. Everything else was acknowledged.
+ */
+export interface PublishRefusals {
+  processed: { index: number; error: string }[];
+  deadLetters: { index: number; error: string }[];
+}
+
 /** What the pipeline needs from Kafka's producing side. */
 export interface Publisher {
-  /** Resolves once every message is acknowledged; throws when any was not. */
+  /**
+   * Resolves once every message is acknowledged or refused for itself (a data fault, listed in
+   * the answer); throws when Kafka could not be reached or answered otherwise (an outage), in
+   * which case the call may be repeated as a whole.
+   */
   publish(
     processed: readonly ProcessedComment[],
     deadLetters: readonly DeadLetterMessage[],
-  ): Promise<void>;
+  ): Promise<PublishRefusals>;
+}
+
+/**
+ * kafkajs error types the broker answers for a message itself rather than for the connection or
+ * the cluster: sending it again can never succeed, so it is a data fault, not an outage.
+ */
+const REFUSAL_TYPES: ReadonlySet<string> = new Set([
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+  "INVALID_RECORD",
+  "INVALID_TIMESTAMP",
+  "CORRUPT_MESSAGE",
+]);
+
+/**
+ * The broker's refusal of a message found in a kafkajs error (or its cause chain), e.g.
+ * "MESSAGE_TOO_LARGE", or null when the error is about anything else.
+ */
+export function kafkaRefusalOf(error: unknown): string | null {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === "string" && REFUSAL_TYPES.has(type)) return type;
+    const nested = (current as { errors?: unknown }).errors;
+    if (Array.isArray(nested)) {
+      for (const inner of nested) {
+        const found = kafkaRefusalOf(inner);
+        if (found !== null) return found;
+      }
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return null;
 }
 
 /**
@@ -48,6 +93,9 @@ interface OutMessage {
   value: Buffer;
   headers?: Record<string, string>;
   size: number;
+  /** Where it came from, to report a refusal: which array and which index. */
+  origin: "processed" | "deadLetters";
+  index: number;
 }
 
 /**
@@ -75,30 +123,81 @@ export function splitBySize<T extends { size: number }>(
   return chunks;
 }
 
-/** {@link Publisher} on a kafkajs producer (create it with `idempotent: true`). */
+/**
+ * kafkajs errors after which an idempotent producer's sequence numbers no longer match the
+ * broker's: only a new producer (a new producer id) can send again.
+ */
+const SEQUENCE_ERRORS: ReadonlySet<string> = new Set([
+  "OUT_OF_ORDER_SEQUENCE_NUMBER",
+  "UNKNOWN_PRODUCER_ID",
+  "INVALID_PRODUCER_EPOCH",
+]);
+
+function hasErrorType(error: unknown, types: ReadonlySet<string>): boolean {
+  for (let current = error, depth = 0; current instanceof Error && depth < 5; depth++) {
+    const type = (current as { type?: unknown }).type;
+    if (typeof type === "string" && types.has(type)) return true;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * {@link Publisher} on kafkajs producers made by `createProducer` (idempotent ones).
+ *
+ * A refused request spoils an idempotent kafkajs producer: kafkajs rolls back the sequence
+ * numbers of every partition in the request, also those the broker wrote, so the next request
+ * to those partitions is refused as out of order, forever. After a refused request (or an
+ * out-of-order answer) the publisher therefore replaces its producer before sending again.
+ */
 export class KafkaPublisher implements Publisher {
+  #producer: Producer;
+  #connected = false;
+
   constructor(
-    readonly producer: Producer,
+    readonly createProducer: () => Producer,
     readonly topics: { processed: string; deadLetter: string },
     readonly maxRequestBytes = MAX_REQUEST_BYTES,
-  ) {}
+  ) {
+    this.#producer = createProducer();
+  }
+
+  async connect(): Promise<void> {
+    await this.#producer.connect();
+    this.#connected = true;
+  }
+
+  async disconnect(): Promise<void> {
+    this.#connected = false;
+    await this.#producer.disconnect();
+  }
+
+  /** A new producer in place of one whose sequence numbers went out of step with the broker. */
+  async #renewProducer(): Promise<void> {
+    const old = this.#producer;
+    this.#producer = this.createProducer();
+    old.disconnect().catch(() => {});
+    if (this.#connected) await this.#producer.connect();
+  }
 
   async publish(
     processed: readonly ProcessedComment[],
     deadLetters: readonly DeadLetterMessage[],
-  ): Promise<void> {
+  ): Promise<PublishRefusals> {
     const out: OutMessage[] = [];
     const { processed: processedTopic, deadLetter: deadLetterTopic } = this.topics;
-    for (const comment of processed) {
+    processed.forEach((comment, index) => {
       const value = Buffer.from(JSON.stringify(comment));
       out.push({
         topic: processedTopic,
         key: comment.commentId,
         value,
         size: value.length + comment.commentId.length + RECORD_OVERHEAD,
+        origin: "processed",
+        index,
       });
-    }
-    for (const { letter, key } of deadLetters) {
+    });
+    deadLetters.forEach(({ letter, key }, index) => {
       const value = Buffer.from(JSON.stringify(letter));
       const keyBytes = key === null ? letter.commentId : Buffer.from(key);
       out.push({
@@ -107,26 +206,70 @@ export class KafkaPublisher implements Publisher {
         value,
         headers: { reason: letter.reason },
         size: value.length + Buffer.byteLength(keyBytes ?? "") + RECORD_OVERHEAD,
+        origin: "deadLetters",
+        index,
       });
-    }
-    if (out.length === 0) return;
+    });
+    const refusals: PublishRefusals = { processed: [], deadLetters: [] };
+    if (out.length === 0) return refusals;
     // kafkajs queues the requests behind one another (idempotent: one in flight).
-    await Promise.all(
-      splitBySize(out, this.maxRequestBytes, MAX_REQUEST_MESSAGES).map((chunk) => {
-        const byTopic = new Map<
-          string,
-          { key: string | Buffer | null; value: Buffer; headers?: Record<string, string> }[]
-        >();
-        for (const { topic, key, value, headers } of chunk) {
-          let messages = byTopic.get(topic);
-          if (!messages) byTopic.set(topic, messages = []);
-          messages.push(headers ? { key, value, headers } : { key, value });
+    const chunks = splitBySize(out, this.maxRequestBytes, MAX_REQUEST_MESSAGES);
+    let outOfStep = false;
+    const failed = await Promise.all(chunks.map((chunk) =>
+      this.#send(chunk).then(
+        () => null,
+        (error) => {
+          if (kafkaRefusalOf(error) === null) {
+            outOfStep ||= hasErrorType(error, SEQUENCE_ERRORS);
+            throw error;
+          }
+          return chunk;
+        },
+      )
+    )).catch(async (error) => {
+      // An outage for the caller to wait out; a producer out of step would never recover.
+      if (outOfStep) await this.#renewProducer();
+      throw error;
+    });
+    if (failed.some((chunk) => chunk !== null)) await this.#renewProducer();
+    // A refused request names no message: send its messages one by one to find the refused
+    // ones. Those of its other partitions may already be written and are then written twice
+    // (processed-comments and dead letters are at least once).
+    for (const chunk of failed) {
+      if (chunk === null) continue;
+      for (const message of chunk) {
+        try {
+          // One message, one partition: kafkajs's rollback after a refusal is then right.
+          await this.#send([message]);
+        } catch (error) {
+          const refusal = kafkaRefusalOf(error);
+          if (refusal === null) {
+            if (hasErrorType(error, SEQUENCE_ERRORS)) await this.#renewProducer();
+            throw error;
+          }
+          refusals[message.origin].push({
+            index: message.index,
+            error: `${refusal}: ${error instanceof Error ? error.message : String(error)}`,
+          });
         }
-        return this.producer.sendBatch({
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-          acks: -1,
-        });
-      }),
-    );
+      }
+    }
+    return refusals;
+  }
+
+  #send(chunk: readonly OutMessage[]): Promise<unknown> {
+    const byTopic = new Map<
+      string,
+      { key: string | Buffer | null; value: Buffer; headers?: Record<string, string> }[]
+    >();
+    for (const { topic, key, value, headers } of chunk) {
+      let messages = byTopic.get(topic);
+      if (!messages) byTopic.set(topic, messages = []);
+      messages.push(headers ? { key, value, headers } : { key, value });
+    }
+    return this.#producer.sendBatch({
+      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+      acks: -1,
+    });
   }
 }

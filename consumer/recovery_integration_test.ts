@@ -155,8 +155,10 @@ integrationTest(
           instance(row.processed_at.getTime()),
           ...(record?.at.map(instance) ?? []),
         ]);
+        // Also a failure the proxy passed on just after a kill: the call was the killed
+        // instance's, answered to a process already gone.
         const failedJustBeforeKill = record?.failedAt.some((at) =>
-          killTimes.some((kill) => kill >= at && kill - at < 10_000)
+          killTimes.some((kill) => kill - at < 10_000 && at - kill < 2_000)
         );
         const nearKill = instances.size > 1 || failedJustBeforeKill;
         if (!nearKill && !duplicated.has(row.comment_id)) {
@@ -273,7 +275,7 @@ integrationTest(
         [consumer],
         30_000,
       );
-      assertEquals(during.status, "degraded");
+      assertEquals(during.status, "paused");
       let peak = 0;
       while (Date.now() - outageStart < 20_000) {
         const status = await health(port);

@@ -27,6 +27,8 @@ export class Stats {
   /** Retries scheduled after a failed attempt. */
   retries = 0;
   deadLettered = 0;
+  /** Set aside although Kafka refused even their payload-less dead letter (logged at error). */
+  unrecorded = 0;
   invalid = 0;
   published = 0;
   /** Pipeline passes run, and the time spent in each step, summed over passes (ms). */

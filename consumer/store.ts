@@ -46,6 +46,8 @@ export interface CounterDelta {
 export interface CommentStore {
   /** Inserts the new ids and returns the stored row of every given id. */
   store(comments: readonly NewComment[]): Promise<StoredComment[]>;
+  /** The stored rows of those ids that are stored (nothing is inserted). */
+  find(commentIds: readonly string[]): Promise<StoredComment[]>;
   /** Adds to the counters in one statement (nothing when all are zero). */
   addCounters(delta: CounterDelta): Promise<void>;
   /**
@@ -138,6 +140,16 @@ export class PostgresCommentStore implements CommentStore {
       stored.push(...late.map(storedOf));
     }
     return stored;
+  }
+
+  async find(commentIds: readonly string[]): Promise<StoredComment[]> {
+    if (commentIds.length === 0) return [];
+    const rows = await this.sql.unsafe<Row[]>(
+      `${EXISTING_ROWS}
+      WHERE c.comment_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+      [this.sql.json(commentIds) as unknown as string],
+    );
+    return rows.map(storedOf);
   }
 
   async addCounters(delta: CounterDelta): Promise<void> {

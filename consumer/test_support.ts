@@ -9,6 +9,7 @@
 import { Buffer } from "node:buffer";
 import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
+import { Kafka, logLevel } from "kafkajs";
 import {
   type AnalyzeSentimentBatchRequest,
   type AnalyzeSentimentBatchResponse,
@@ -36,6 +37,8 @@ export interface SentimentProcess {
   address: string;
   lines: string[];
   stop(): Promise<void>;
+  /** kill -9, resolving once the process is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -43,7 +46,8 @@ export interface SentimentProcess {
  * to any loopback port because tests cannot use its fixed default port 50051).
  */
 export async function startSentiment(env: Record<string, string> = {}): Promise<SentimentProcess> {
-  const port = await freePort();
+  // A given SENTIMENT_PORT starts it again where consumers already look for it.
+  const port = env.SENTIMENT_PORT ? Number(env.SENTIMENT_PORT) : await freePort();
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -104,7 +108,15 @@ export async function startSentiment(env: Record<string, string> = {}): Promise<
     await stop();
     throw new Error(`sentiment did not start (${outcome}):\n${lines.slice(-20).join("\n")}`);
   }
-  return { address: `127.0.0.1:${port}`, lines, stop };
+  const kill = async () => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await exited;
+  };
+  return { address: `127.0.0.1:${port}`, lines, stop, kill };
 }
 
 /** One item outcome the proxy saw. */
@@ -356,10 +368,12 @@ export async function readTopic(
   topic: string,
   done: (messages: ReadMessage[]) => boolean,
   timeoutMs = 60_000,
+  brokers?: string[],
 ): Promise<ReadMessage[]> {
-  const consumer = testKafka("consumer-test-reader").consumer({
-    groupId: `reader-${crypto.randomUUID()}`,
-  });
+  const kafka = brokers
+    ? new Kafka({ clientId: "consumer-test-reader", brokers, logLevel: logLevel.NOTHING })
+    : testKafka("consumer-test-reader");
+  const consumer = kafka.consumer({ groupId: `reader-${crypto.randomUUID()}` });
   const messages: ReadMessage[] = [];
   await consumer.connect();
   await consumer.subscribe({ topics: [topic], fromBeginning: true });

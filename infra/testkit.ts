@@ -25,6 +25,7 @@ import { readInfraSettings } from "./settings.ts";
 
 export { createTopicsWithLeaders, PROJECT_ROOT };
 export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
+export { type PrivateKafka, startPrivateKafka } from "./private_kafka.ts";
 
 export interface InfraConfig {
   kafkaBrokers: string[];

@@ -1,6 +1,7 @@
 /**
- * Replay through the real pipeline: the real consumer dead-letters comments while sentiment is
- * down; once sentiment is up, `deno task dlq replay` stores each comment exactly once, and
+ * Replay through the real pipeline: the real consumer dead-letters comments while sentiment
+ * fails every item (a sentiment service that is down altogether is an outage, which dead-letters
+ * nothing); once sentiment answers, `deno task dlq replay` stores each comment exactly once, and
  * replaying again (skipped, or forced) stores nothing more.
  *
  * The test runs the real consumer and sentiment processes with their own permission sets.
@@ -54,6 +55,12 @@ integrationTest(
       SENTIMENT_TIMEOUT_MS: "1000",
       RETRY_DELAYS_MS: "100,200",
     };
+    const failing = startService("sentiment", {
+      SENTIMENT_PORT: String(sentimentPort),
+      SENTIMENT_METRICS_PORT: String(await freePort()),
+      SENTIMENT_FAILURE_RATIO: "1",
+    });
+    await failing.waitForLog((_, record) => /listening/i.test(String(record?.message)), 30_000);
     await using consumer = startService("consumer", env);
     await consumer.waitForLog((_, record) => record?.message === "Consuming", 60_000);
 
@@ -86,7 +93,7 @@ integrationTest(
     const stored = async () =>
       Number((await db.sql<{ n: string }[]>`SELECT count(*) AS n FROM comments`)[0].n);
 
-    // Sentiment is down: every comment exhausts its retries and is dead-lettered.
+    // Sentiment fails every item: every comment exhausts its retries and is dead-lettered.
     await eventually(
       async () => (await counters()).dead_lettered >= 3 ? true : undefined,
       60_000,
@@ -97,9 +104,11 @@ integrationTest(
     assertEquals(letters.map((l) => l.commentId).sort(), [...ids].sort());
     ok(letters.every((l) => l.reason === "sentiment_retries_exhausted"));
     assertEquals(await stored(), 0);
+    await failing.stop();
 
     await using sentiment = startService("sentiment", {
       SENTIMENT_PORT: String(sentimentPort),
+      SENTIMENT_METRICS_PORT: String(await freePort()),
       SENTIMENT_FAILURE_RATIO: "0",
     });
     await sentiment.waitForLog((_, record) => /listening/i.test(String(record?.message)), 30_000);

@@ -36,6 +36,12 @@ export interface ProducerConfig {
   maxIntervalMs: number;
   /** Most messages in one produce request. */
   batchSize: number;
+  /** Comments held at most (queued while Kafka is away); generation waits beyond it. */
+  maxPending: number;
+  /** Longest pause between attempts while Kafka is unavailable. */
+  retryMaxMs: number;
+  /** At stop, how long to wait for Kafka to take what is still queued. */
+  shutdownTimeoutMs: number;
   /** JSON-lines file receiving each message's true class; none when unset. */
   truthFile?: string;
   summaryIntervalMs: number;
@@ -70,6 +76,9 @@ export const PRODUCER_ENV = {
   PRODUCER_MIN_INTERVAL_MS: "100",
   PRODUCER_MAX_INTERVAL_MS: "10000",
   PRODUCER_BATCH_SIZE: "500",
+  PRODUCER_MAX_PENDING: "2 × PRODUCER_BATCH_SIZE",
+  PRODUCER_RETRY_MAX_MS: "5000",
+  PRODUCER_SHUTDOWN_TIMEOUT_MS: "10000",
   PRODUCER_TRUTH_FILE: "(unset: none)",
   PRODUCER_SUMMARY_INTERVAL_MS: "10000",
   PRODUCER_HEALTH_HOST: "127.0.0.1",
@@ -134,6 +143,7 @@ function read(env: EnvSource): ProducerConfig {
     );
   }
   const truthFile = envString(env, "PRODUCER_TRUTH_FILE", "");
+  const batchSize = envInt(env, "PRODUCER_BATCH_SIZE", 500, { min: 1, max: 100_000 });
   return {
     brokers: envHostPorts(env, "KAFKA_BROKERS", ["127.0.0.1:9092"]),
     topic: envString(env, TOPIC_DEFAULTS.raw.env, TOPIC_DEFAULTS.raw.name),
@@ -151,7 +161,10 @@ function read(env: EnvSource): ProducerConfig {
       : undefined,
     minIntervalMs,
     maxIntervalMs,
-    batchSize: envInt(env, "PRODUCER_BATCH_SIZE", 500, { min: 1, max: 100_000 }),
+    batchSize,
+    maxPending: envInt(env, "PRODUCER_MAX_PENDING", batchSize * 2, { min: batchSize }),
+    retryMaxMs: envInt(env, "PRODUCER_RETRY_MAX_MS", 5_000, { min: 10 }),
+    shutdownTimeoutMs: envInt(env, "PRODUCER_SHUTDOWN_TIMEOUT_MS", 10_000, { min: 0 }),
     truthFile: truthFile === "" ? undefined : truthFile,
     summaryIntervalMs: envInt(env, "PRODUCER_SUMMARY_INTERVAL_MS", 10_000, { min: 100 }),
     healthHost: envString(env, "PRODUCER_HEALTH_HOST", "127.0.0.1"),

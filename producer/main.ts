@@ -31,12 +31,16 @@ Deno.addSignalListener("SIGTERM", () => onSignal("SIGTERM"));
 
 const totals = emptyStats();
 // Read only at scrape time, after the publisher below exists.
-const metrics = createProducerMetrics(totals, () => publisher.pending);
+const metrics = createProducerMetrics(totals, () => publisher.pending, () => ({
+  unavailable: publisher.unavailableSince !== null,
+  retries: publisher.retries,
+}));
 const publisher = createPublisher({
   brokers: config.brokers,
   topic: config.topic,
   clientId: config.clientId,
   batchSize: config.batchSize,
+  retryMaxMs: config.retryMaxMs,
   logger,
   onRequest: metrics.onRequest,
 });
@@ -44,7 +48,14 @@ const opsServer = serveOpsEndpoint({
   hostname: config.healthHost,
   port: config.healthPort,
   registry: metrics.registry,
-  health: () => ({ ok: !stop.signal.aborted, service: "producer", pending: publisher.pending }),
+  health: () => ({
+    ok: !stop.signal.aborted,
+    service: "producer",
+    pending: publisher.pending,
+    kafkaUnavailableSince: publisher.unavailableSince === null
+      ? null
+      : new Date(publisher.unavailableSince).toISOString(),
+  }),
   logger,
   portVariable: "PRODUCER_HEALTH_PORT",
 });
@@ -76,11 +87,16 @@ const stats = await runProducer({
   truth,
   signal: stop.signal,
   summaryIntervalMs: config.summaryIntervalMs,
-  maxPending: config.batchSize * 2,
+  maxPending: config.maxPending,
+  shutdownTimeoutMs: config.shutdownTimeoutMs,
   totals,
 });
 await truth?.close();
 await publisher.disconnect();
 await opsServer?.shutdown();
-logger.info("Producer stopped", { published: stats.published, failed: stats.failed });
+logger.info("Producer stopped", {
+  published: stats.published,
+  refused: stats.refused,
+  notSent: stats.notSent,
+});
 Deno.exit(stats.failed > 0 ? 1 : 0);

@@ -26,6 +26,10 @@ export interface ProducerMetrics {
 export function createProducerMetrics(
   totals: RunStats,
   pending: () => number,
+  kafka: () => { unavailable: boolean; retries: number } = () => ({
+    unavailable: false,
+    retries: 0,
+  }),
 ): ProducerMetrics {
   const registry = createRegistry("producer");
   counterFrom(
@@ -43,8 +47,32 @@ export function createProducerMetrics(
   counterFrom(
     registry,
     "producer_publish_failures_total",
-    "Comments Kafka refused (their request failed).",
+    "Generated comments Kafka does not hold: refused for themselves, or not sent at stop.",
     () => totals.failed,
+  );
+  counterFrom(
+    registry,
+    "producer_messages_refused_total",
+    "Comments Kafka refused for themselves (too large, invalid); never retried.",
+    () => totals.refused,
+  );
+  counterFrom(
+    registry,
+    "producer_messages_not_sent_total",
+    "Comments still queued when the producer stopped while Kafka was unavailable.",
+    () => totals.notSent,
+  );
+  counterFrom(
+    registry,
+    "producer_send_retries_total",
+    "Produce requests sent again after a failure (Kafka unavailable); nothing is dropped.",
+    () => kafka().retries,
+  );
+  gaugeFrom(
+    registry,
+    "producer_kafka_unavailable",
+    "1 while produce requests fail and comments are held for another attempt.",
+    () => kafka().unavailable ? 1 : 0,
   );
   labeledCounterFrom(
     registry,

@@ -8,13 +8,19 @@ import type { Logger } from "@sentiment/proto/log";
 import { type Tag, TAGS } from "@sentiment/proto/messages";
 import type { CommentGenerator, GeneratedComment } from "./generator.ts";
 import type { Pacer } from "./pacer.ts";
-import type { Publisher } from "./publisher.ts";
+import { NotSentError, type Publisher } from "./publisher.ts";
+import type { RawComment } from "@sentiment/proto/messages";
 import type { TruthWriter } from "./truth_file.ts";
 
 /** What a run did. */
 export interface RunStats {
   published: number;
   duplicates: number;
+  /** Comments Kafka refused for themselves (never retried). */
+  refused: number;
+  /** Comments still unsent when the producer stopped (Kafka unavailable until the end). */
+  notSent: number;
+  /** refused + notSent: every generated comment Kafka does not hold. */
   failed: number;
   byTag: Record<Tag, number>;
 }
@@ -32,6 +38,8 @@ export interface RunOptions {
   summaryIntervalMs: number;
   /** Queue length at which generation waits for Kafka, so memory stays bounded. */
   maxPending: number;
+  /** At the end, how long to wait for Kafka to take what is still queued. */
+  shutdownTimeoutMs?: number;
   /** Totals to count into (live, so `/metrics` can read them); a fresh set when omitted. */
   totals?: RunStats;
 }
@@ -41,6 +49,8 @@ export function emptyStats(): RunStats {
   return {
     published: 0,
     duplicates: 0,
+    refused: 0,
+    notSent: 0,
     failed: 0,
     byTag: Object.fromEntries(TAGS.map((tag) => [tag, 0])) as Record<Tag, number>,
   };
@@ -102,16 +112,13 @@ export async function runProducer(options: RunOptions): Promise<RunStats> {
       truthWrites = truthWrites.then(() => truth.write(record));
     }
   };
-  const failed = (generated: GeneratedComment, error: unknown) => {
-    total.failed++;
-    interval.failed++;
-    // The publisher logged the failed request; the id is only worth a debug line.
-    if (logger.debugEnabled) {
-      logger.debug("Not published", {
-        commentId: generated.comment.commentId,
-        error: error instanceof Error ? error : String(error),
-      });
+  const failed = (_generated: GeneratedComment, error: unknown) => {
+    const kind = error instanceof NotSentError ? "notSent" : "refused";
+    for (const stats of [total, interval]) {
+      stats.failed++;
+      stats[kind]++;
     }
+    // The publisher logged each refusal and close() reports every comment not sent.
   };
 
   try {
@@ -123,11 +130,13 @@ export async function runProducer(options: RunOptions): Promise<RunStats> {
         () => acked(generated),
         (error) => failed(generated, error),
       );
-      if (publisher.pending >= options.maxPending) await publisher.flush();
+      // Bounded memory: while Kafka is away, generation waits here (until it is back or stop).
+      if (publisher.pending >= options.maxPending) await publisher.flush(signal);
       const delay = pacer.delayMs(performance.now());
       if (delay > 0) await sleep(delay, signal);
     }
-    await publisher.flush();
+    const unsent = await publisher.close(options.shutdownTimeoutMs ?? 10_000);
+    if (unsent.length > 0) reportUnsent(logger, unsent);
     // Acknowledgement callbacks run a microtask after the send resolves.
     await new Promise((resolve) => setTimeout(resolve, 0));
     await truthWrites;
@@ -136,4 +145,23 @@ export async function runProducer(options: RunOptions): Promise<RunStats> {
     summarize(true);
   }
   return total;
+}
+
+/** Ids per log line when reporting what was not sent. */
+const IDS_PER_LINE = 500;
+
+/**
+ * Says exactly which comments were never sent: the count, then every id, in lines of
+ * {@link IDS_PER_LINE}, at error (they are lost unless produced again).
+ */
+function reportUnsent(logger: Logger, unsent: readonly RawComment[]): void {
+  logger.error("Stopped while Kafka was unavailable: these comments were NOT sent", {
+    notSent: unsent.length,
+  });
+  for (let start = 0; start < unsent.length; start += IDS_PER_LINE) {
+    logger.error("Not sent", {
+      part: start / IDS_PER_LINE + 1,
+      commentIds: unsent.slice(start, start + IDS_PER_LINE).map((comment) => comment.commentId),
+    });
+  }
 }

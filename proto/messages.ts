@@ -76,6 +76,10 @@ export const DEAD_LETTER_REASONS = [
   "text_too_long",
   "sentiment_invalid_argument",
   "sentiment_retries_exhausted",
+  /** The raw value is larger than the consumer's MAX_MESSAGE_BYTES; not parsed. */
+  "message_too_large",
+  /** Kafka refused to take the stored comment's processed-comments message. */
+  "publish_refused",
 ] as const;
 export const DeadLetterReasonSchema = z.enum(DEAD_LETTER_REASONS);
 export type DeadLetterReason = z.infer<typeof DeadLetterReasonSchema>;
@@ -93,10 +97,23 @@ export const DeadLetterSchema = z.strictObject({
   originalTopic: z.string(),
   originalPartition: z.int().min(0),
   originalOffset: z.string(),
-  /** The original Kafka message value, base64, byte for byte. */
+  /**
+   * The original Kafka message value, base64, byte for byte; only its first bytes when
+   * `originalValueTruncated` (a dead letter must always fit the broker's message size limit).
+   */
   originalValueBase64: z.string(),
-  /** The original message key, base64, or null when it had none. */
+  /** The original message key, base64, or null when it had none (truncated like the value). */
   originalKeyBase64: z.string().nullable(),
+  /** Size of the original value in bytes (absent in letters written before it existed). */
+  originalValueBytes: z.int().min(0).optional(),
+  /** SHA-256 hex of the whole original value, to find it in the original topic. */
+  originalValueSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  /** True when originalValueBase64 holds only the first bytes of the value. */
+  originalValueTruncated: z.boolean().optional(),
+  /** True when the original key was longer than what originalKeyBase64 holds. */
+  originalKeyTruncated: z.boolean().optional(),
+  /** True when the original value was null (a tombstone), not empty. */
+  originalValueNull: z.boolean().optional(),
   failedAt: isoTimestamp,
   consumerId: z.string(),
 });
