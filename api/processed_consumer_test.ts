@@ -12,7 +12,7 @@ Deno.test("a valid processed comment parses; bad ones say why and never throw", 
     { ...comment(3), seq: 0 },
     { ...comment(3), seq: undefined },
     { ...comment(3), tag: "HAPPY" },
-    { ...comment(3), extra: true },
+    { ...comment(3), source: "" },
     [],
   ];
   for (const value of bad) {

@@ -1,6 +1,6 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { checkRawComment, rawCommentSchema } from "@sentiment/proto/messages";
-import { fastCheckRawComment } from "./fast_check.ts";
+import { canonicalComment, fastCheckRawComment } from "./fast_check.ts";
 
 const MAX = 50;
 const schema = rawCommentSchema(MAX);
@@ -19,6 +19,7 @@ function valid(overrides: Record<string, unknown> = {}) {
 }
 
 Deno.test("the fast path agrees with the zod schema on valid and invalid comments", () => {
+  // JSON.stringify drops the fields an override sets to undefined: those test their absence.
   const cases: Uint8Array[] = [];
   for (let i = 0; i < 200; i++) cases.push(encode(valid()));
   const variants: Record<string, unknown>[] = [
@@ -50,12 +51,40 @@ Deno.test("the fast path agrees with the zod schema on valid and invalid comment
     { createdAt: "yesterday" },
     { extra: true },
     { commentId: "5D1F8D4E-6A53-4A3F-9A62-1F2B8F0C9B11" },
+    { commentId: "1864123456789012345" },
+    { commentId: "UgzDE2tasfmrYLyNkGt4AaABAg" },
+    { commentId: "x".repeat(128) },
+    { commentId: "x".repeat(129) },
+    { commentId: "has space" },
+    { commentId: "" },
+    { source: " LinkedIn " },
+    { source: "trustpilot" },
+    { source: "s".repeat(64) },
+    { source: "s".repeat(65) },
+    { source: "   " },
+    { source: "" },
+    { source: 3 },
+    { schemaVersion: undefined },
+    { schemaVersion: 0 },
+    { createdAt: "0001-01-01T00:00:00.000Z" },
+    { createdAt: "2026-11-26T10:00:00.000" },
+    { createdAt: 1764665503748 },
+    { timestamp: 1764665503748 },
+    { createdAt: undefined, timestamp: 1764665503 },
+    { createdAt: undefined, timestamp: "2026-11-26T10:00:00" },
+    { author: "ann", lang: "en", likes: 3 },
   ];
   for (const overrides of variants) cases.push(encode(valid(overrides)));
   const { createdAt: _, ...missing } = valid();
   cases.push(encode(missing));
   cases.push(encode("not json"), encode("[]"), encode("null"), encode("5"), encode('"s"'));
   cases.push(new Uint8Array([0x7b, 0xff, 0x7d]));
+  // The fast path takes the producer's form, whatever the id and source look like.
+  for (
+    const overrides of [{}, { commentId: "1864123456789012345" }, { source: " LinkedIn " }]
+  ) {
+    ok(canonicalComment(encode(valid(overrides)), MAX) !== null, JSON.stringify(overrides));
+  }
   for (const value of [...cases, null]) {
     assertEquals(fastCheckRawComment(value, schema, MAX), checkRawComment(value, schema));
   }

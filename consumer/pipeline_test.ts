@@ -219,8 +219,8 @@ Deno.test("invalid messages go to the dead-letter queue at once, with reason and
   const cases: [string | RawComment | null, string][] = [
     ["not json {", "invalid_json"],
     [null, "invalid_json"],
-    [JSON.stringify({ ...comment("x"), source: "myspace" }), "invalid_schema"],
-    [{ ...comment("x"), extra: 1 } as RawComment, "invalid_schema"],
+    [JSON.stringify({ ...comment("x"), source: "" }), "invalid_schema"],
+    [JSON.stringify({ ...comment("x"), schemaVersion: 2 }), "unsupported_schema_version"],
     [comment(""), "text_empty"],
     [comment("   "), "text_empty"],
     [comment("x".repeat(1001)), "text_too_long"],

@@ -41,9 +41,17 @@ Deno.test("a record that is not a dead letter is kept with the reason why", () =
     partition: 0,
     offset: "1",
     key: null,
-    value: encode(JSON.stringify({ ...letter, reason: "other" })),
+    value: encode(JSON.stringify({ ...letter, attempts: "two" })),
   });
   ok(wrongShape.problem?.startsWith("not a dead letter"));
+  // A tolerant reader: a reason added by a newer consumer, and fields it does not know.
+  const newer = decodeEntry({
+    partition: 0,
+    offset: "3",
+    key: null,
+    value: encode(JSON.stringify({ ...letter, reason: "some_new_reason", extra: { a: 1 } })),
+  });
+  assertEquals([newer.problem, newer.letter?.reason], [undefined, "some_new_reason"]);
   const empty = decodeEntry({ partition: 0, offset: "2", key: null, value: null });
   assertEquals(empty.letter, null);
 });

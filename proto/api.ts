@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { ProcessedCommentSchema, SOURCES, TAGS } from "./messages.ts";
+import { ProcessedCommentSchema, TAGS } from "./messages.ts";
 
 /** SSE event name of one processed comment; its `id:` is the comment's `seq`. */
 export const SSE_COMMENT_EVENT = "comment";
@@ -23,7 +23,8 @@ const counts = <K extends string>(keys: readonly K[]) =>
 export const StatisticsSchema = z.object({
   total: z.int().min(0),
   byTag: counts(TAGS),
-  bySource: counts(SOURCES),
+  /** Every source seen, by its normalised name (see SourceSchema); absent ones count 0. */
+  bySource: z.record(z.string(), z.int().min(0)),
   duplicatesDiscarded: z.int().min(0),
   deadLettered: z.int().min(0),
   retried: z.int().min(0),

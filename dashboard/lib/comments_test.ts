@@ -42,7 +42,7 @@ Deno.test("invalid events are counted with a reason and never inserted", async (
   const result = store.ingest([
     "{not json",
     JSON.stringify({ ...fakeComment(1), tag: "ANGRY" }),
-    JSON.stringify({ ...fakeComment(2), extra: true }),
+    JSON.stringify({ ...fakeComment(2), source: "" }),
     { ...fakeComment(3), seq: 0 },
     null,
     fakeComment(4),
