@@ -58,7 +58,8 @@ export async function withInfraLock<T>(
   const file = lockFile(paths);
   const handle = await Deno.open(file, { read: true, write: true, create: true });
   try {
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     let told = false;
     while (!(await handle.tryLock(true))) {
       const holder = await readHolder(file);
@@ -68,7 +69,8 @@ export async function withInfraLock<T>(
             `\`${command}\` alongside it`,
         );
       }
-      if (!told) {
+      // The holder writes its name just after it takes the lock: give it a moment to.
+      if (!told && (holder !== undefined || Date.now() > started + 1_000)) {
         say(`waiting for ${describe(holder)} to finish`);
         told = true;
       }

@@ -54,9 +54,8 @@ export async function spawnBackground(
   await Deno.mkdir(join(proc.logFile, ".."), { recursive: true });
   // sh only redirects the output and then execs the command, which keeps sh's pid.
   const script = 'exec "$@" >> "$0" 2>&1 < /dev/null';
-  const wrapper = ["sh", "-c", script, proc.logFile, ...command];
   const child = new Deno.Command("sh", {
-    args: wrapper.slice(1),
+    args: ["-c", script, proc.logFile, ...command],
     cwd: options.cwd,
     env: options.env,
     detached: true,
@@ -66,34 +65,35 @@ export async function spawnBackground(
   }).spawn();
   child.unref();
   const pid = child.pid;
-  // The start time is the fork's, so it is known at once; the arguments change at the exec.
-  for (let waited = 0;; waited += 10) {
-    const info = await readProcess(pid);
-    if (info === undefined) {
+  // The start time is the fork's, so it is known at once; the arguments change at the exec,
+  // and a read in the middle of it may see them empty or half old, half new.
+  const deadline = Date.now() + 10_000;
+  let seen: ProcessInfo | undefined;
+  while (true) {
+    seen = await readProcess(pid);
+    if (seen === undefined) {
       throw new Error(`${proc.name} exited at once; see ${proc.logFile}:\n${await lastLines(
         proc.logFile,
       )}`);
     }
-    // Deno.Command gives sh its full path as argv[0]; the rest tells the wrapper.
-    if (!sameArgv(info.argv.slice(1), wrapper.slice(1))) {
-      if (!sameArgv(info.argv, command)) {
-        throw new Error(
-          `${proc.name} (pid ${pid}) shows the command line ${
-            JSON.stringify(info.argv)
-          }, not the one started: a program that rewrites its own cannot be tracked`,
-        );
-      }
-      await writeRecord(proc, {
-        pid,
-        startTime: info.startTime,
-        argv: command,
-        startedAt: new Date().toISOString(),
-      });
-      return pid;
+    if (sameArgv(seen.argv, command)) break;
+    if (Date.now() > deadline) {
+      // Never leave behind a process no pid file names.
+      await stopProcess(seen, 2_000).catch(() => {});
+      throw new Error(
+        `${proc.name} (pid ${pid}) shows the command line ${JSON.stringify(seen.argv)}, ` +
+          "not the one started: a program that rewrites its own cannot be tracked",
+      );
     }
-    if (waited > 10_000) throw new Error(`${proc.name} (pid ${pid}) did not start its command`);
     await delay(10);
   }
+  await writeRecord(proc, {
+    pid,
+    startTime: seen.startTime,
+    argv: command,
+    startedAt: new Date().toISOString(),
+  });
+  return pid;
 }
 
 async function writeRecord(proc: Background, record: ProcessRecord): Promise<void> {
