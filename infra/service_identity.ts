@@ -24,9 +24,22 @@ export function stackId(paths: DataPaths): string {
   return resolve(paths.data);
 }
 
-/** The arguments `up` starts a service with. */
-export function serviceCommand(name: string): string[] {
-  return [Deno.execPath(), "run", `-P=${name}`, join(PROJECT_ROOT, name, "main.ts")];
+/** The variable holding extra `deno run` flags for a service, e.g. DASHBOARD_DENO_FLAGS. */
+export function denoFlagsVariable(name: string): string {
+  return `${name.toUpperCase()}_DENO_FLAGS`;
+}
+
+/**
+ * The arguments `up` starts a service with: its permission set, then the flags in
+ * `<SERVICE>_DENO_FLAGS` (split at spaces), e.g. `--allow-net=…` for a port outside the ones
+ * its set allows (a flag replaces that part of the set), or `--cpu-prof`.
+ */
+export function serviceCommand(
+  name: string,
+  env: { get(name: string): string | undefined },
+): string[] {
+  const flags = (env.get(denoFlagsVariable(name)) ?? "").split(/\s+/).filter(Boolean);
+  return [Deno.execPath(), "run", `-P=${name}`, ...flags, join(PROJECT_ROOT, name, "main.ts")];
 }
 
 /**

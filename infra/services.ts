@@ -255,7 +255,10 @@ export async function startService(
   }
   await buildService(service);
   const env = { ...Deno.env.toObject(), [STACK_VARIABLE]: stackId(paths) };
-  const pid = await spawnBackground(proc, serviceCommand(service.name), { cwd: PROJECT_ROOT, env });
+  const pid = await spawnBackground(proc, serviceCommand(service.name, Deno.env), {
+    cwd: PROJECT_ROOT,
+    env,
+  });
   const record = await runningProcess(proc);
   // A service that never became healthy is stopped too, so a failed `up` leaves nothing behind.
   try {
