@@ -6,7 +6,8 @@
 import { ConfigError } from "@sentiment/proto/config";
 import { dataPaths } from "./paths.ts";
 import { readInfraSettings } from "./settings.ts";
-import { down, startInfrastructure, stopAll, up } from "./stack.ts";
+import { down, preflight, startInfrastructure, stopAll, up } from "./stack.ts";
+import { appServices } from "./services.ts";
 import { status } from "./status.ts";
 import { withInfraLock } from "./lock.ts";
 import { followLogs } from "./logs.ts";
@@ -19,9 +20,16 @@ async function main(args: string[]): Promise<number> {
   const paths = dataPaths();
   // Whatever starts or stops something holds the data folder's lock while it does (lock.ts).
   const locked = <T>(what: string, work: () => Promise<T>) => withInfraLock(paths, what, say, work);
+  // Bad configuration is refused at once, before waiting for the lock or writing anything.
+  const checkedSettings = async () => {
+    const settings = readInfraSettings();
+    appServices();
+    await preflight(settings);
+    return settings;
+  };
   switch (command) {
     case "up": {
-      const settings = readInfraSettings();
+      const settings = await checkedSettings();
       await locked("up", () => up(settings, paths, say));
       const env = Deno.env;
       say(`dashboard: http://localhost:${env.get("DASHBOARD_PORT") ?? 3000}`);
@@ -30,7 +38,7 @@ async function main(args: string[]): Promise<number> {
       return 0;
     }
     case "start": {
-      const settings = readInfraSettings();
+      const settings = await checkedSettings();
       await locked("infra start", () => startInfrastructure(settings, paths, say));
       return 0;
     }
@@ -44,7 +52,7 @@ async function main(args: string[]): Promise<number> {
       await followLogs(paths.logs, rest[0]);
       return 0;
     case "test": {
-      const settings = readInfraSettings();
+      const settings = await checkedSettings();
       const started = await locked("test (start)", () => startInfrastructure(settings, paths, say));
       try {
         return await runTests(rest, say);

@@ -77,7 +77,7 @@ export async function startInfrastructure(
 }
 
 /** Refuses before anything starts when a user-supplied address does not answer. */
-async function preflight(settings: InfraSettings): Promise<void> {
+export async function preflight(settings: InfraSettings): Promise<void> {
   if (!settings.kafkaIsDefault) {
     const reachable = await Promise.all(
       settings.kafkaBrokers.map((broker) =>
