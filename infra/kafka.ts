@@ -20,6 +20,7 @@ import {
   stopBackground,
   waitUntil,
 } from "./processes.ts";
+import { listensOn } from "./proc.ts";
 import { hostPort, type InfraSettings } from "./settings.ts";
 
 /** Pinned in infra/kafka/pom.xml; read from there so the two cannot disagree. */
@@ -148,7 +149,7 @@ export async function startKafka(
     ], { what: "formatting Kafka storage" });
   }
   const proc = kafkaProcess(paths);
-  await spawnBackground(proc, [
+  const pid = await spawnBackground(proc, [
     "java",
     `-Xms${Math.min(512, settings.kafkaHeapMb)}m`,
     `-Xmx${settings.kafkaHeapMb}m`,
@@ -168,7 +169,8 @@ export async function startKafka(
           `Kafka exited during start-up; see ${proc.logFile}:\n${await lastLines(proc.logFile)}`,
         );
       }
-      return await isListening(hostname, port);
+      // Its own socket, not whatever else answers the port.
+      return await listensOn(pid, port);
     },
     timeoutMs,
     () =>

@@ -235,14 +235,25 @@ export function sampleSum(
   return total;
 }
 
-/** Fetches and parses a `/metrics` endpoint; throws on a non-2xx answer or invalid text. */
+/** A non-2xx answer from an endpoint; `status` says which (401: the api wants API_TOKEN). */
+export class HttpStatusError extends Error {
+  constructor(readonly url: string, readonly status: number) {
+    super(`${url} answered ${status}`);
+    this.name = "HttpStatusError";
+  }
+}
+
+/**
+ * Fetches and parses a `/metrics` endpoint; throws {@link HttpStatusError} on a non-2xx answer,
+ * and on invalid text.
+ */
 export async function scrapeMetrics(
   url: string,
   init: RequestInit = {},
 ): Promise<Map<string, MetricFamily>> {
   const response = await fetch(url, { signal: AbortSignal.timeout(3_000), ...init });
   const text = await response.text();
-  if (!response.ok) throw new Error(`${url} answered ${response.status}`);
+  if (!response.ok) throw new HttpStatusError(url, response.status);
   const type = response.headers.get("content-type") ?? "";
   if (!type.startsWith("text/plain")) throw new Error(`${url} is ${type}, not text/plain`);
   return parsePrometheusText(text);

@@ -16,6 +16,7 @@ import {
   stopBackground,
   waitUntil,
 } from "./processes.ts";
+import { listensOn } from "./proc.ts";
 import { type InfraSettings, urlHostPort } from "./settings.ts";
 
 export function redisProcess(paths: DataPaths) {
@@ -68,7 +69,7 @@ export async function startRedisServer(
   const dir = join(paths.data, name);
   await Deno.mkdir(dir, { recursive: true });
   const proc = background(name, paths.run, paths.logs);
-  await spawnBackground(proc, [
+  const pid = await spawnBackground(proc, [
     "redis-server",
     "--bind",
     hostname,
@@ -84,6 +85,9 @@ export async function startRedisServer(
     "",
     "--protected-mode",
     "yes",
+    // Redis rewrites its command line by default, and infra tells its process by that line.
+    "--set-proc-title",
+    "no",
   ]);
   await waitUntil(
     async () => {
@@ -92,7 +96,8 @@ export async function startRedisServer(
           `Redis exited during start-up; see ${proc.logFile}:\n${await lastLines(proc.logFile)}`,
         );
       }
-      return await isListening(hostname, port);
+      // Its own socket, not whatever else answers the port.
+      return await listensOn(pid, port);
     },
     timeoutMs,
     () =>

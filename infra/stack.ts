@@ -77,7 +77,7 @@ export async function startInfrastructure(
 }
 
 /** Refuses before anything starts when a user-supplied address does not answer. */
-async function preflight(settings: InfraSettings): Promise<void> {
+export async function preflight(settings: InfraSettings): Promise<void> {
   if (!settings.kafkaIsDefault) {
     const reachable = await Promise.all(
       settings.kafkaBrokers.map((broker) =>
@@ -132,8 +132,8 @@ export async function up(settings: InfraSettings, paths: DataPaths, say: Say): P
       if (!(await serviceExists(service))) continue;
       await step(
         service.name,
-        () => startService(service, paths),
-        () => stopService(service, paths),
+        () => startService(service, paths, say),
+        () => stopService(service, paths, say),
         started,
         say,
       );
@@ -146,9 +146,7 @@ export async function up(settings: InfraSettings, paths: DataPaths, say: Say): P
 
 /** `deno task down`: stops the services and the project's own infrastructure; keeps data. */
 export async function down(paths: DataPaths, say: Say): Promise<void> {
-  for (const service of [...appServices()].reverse()) {
-    if (await stopService(service, paths)) say(`${service.name}: stopped`);
-  }
+  for (const service of [...appServices()].reverse()) await stopService(service, paths, say);
   if (await stopRedis(paths)) say("redis: stopped");
   if (await stopPostgres(paths)) say("postgres: stopped");
   if (await stopKafka(paths)) say("kafka: stopped");

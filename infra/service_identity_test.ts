@@ -1,0 +1,40 @@
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { join } from "node:path";
+import { envFrom } from "@sentiment/proto/config";
+import { PROJECT_ROOT } from "./paths.ts";
+import { isServiceCommand, serviceCommand } from "./service_identity.ts";
+
+const main = (name: string) => join(PROJECT_ROOT, name, "main.ts");
+
+Deno.test("serviceCommand runs the member with its permission set and <SERVICE>_DENO_FLAGS", () => {
+  assertEquals(serviceCommand("api", envFrom({})), [
+    Deno.execPath(),
+    "run",
+    "-P=api",
+    main("api"),
+  ]);
+  assertEquals(
+    serviceCommand("dashboard", envFrom({ DASHBOARD_DENO_FLAGS: " --allow-net=127.0.0.1:1  -q " })),
+    [Deno.execPath(), "run", "-P=dashboard", "--allow-net=127.0.0.1:1", "-q", main("dashboard")],
+  );
+});
+
+Deno.test("isServiceCommand knows this checkout's service, whichever deno runs it", () => {
+  ok(isServiceCommand("consumer", serviceCommand("consumer", envFrom({}))));
+  ok(
+    isServiceCommand("consumer", [
+      "/opt/deno",
+      "run",
+      "-P=consumer",
+      "--cpu-prof",
+      main("consumer"),
+    ]),
+  );
+  // Another service, another checkout, another permission set, or not deno at all: not it.
+  ok(!isServiceCommand("consumer", serviceCommand("api", envFrom({}))));
+  ok(!isServiceCommand("consumer", ["deno", "run", "-P=consumer", "/elsewhere/consumer/main.ts"]));
+  ok(!isServiceCommand("consumer", ["deno", "run", "-A", main("consumer")]));
+  ok(!isServiceCommand("consumer", ["node", "run", "-P=consumer", main("consumer")]));
+  ok(!isServiceCommand("consumer", ["deno", "test", "-P=consumer", main("consumer")]));
+  ok(!isServiceCommand("consumer", []));
+});
