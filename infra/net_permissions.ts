@@ -56,17 +56,30 @@ function permissionSet(member: string): { net: string[] | boolean; env: string[]
   return { net: entry(set.net), env: entry(set.env) };
 }
 
+/** Variables as a record, or anything that answers `get` (Deno.env, an EnvSource). */
+export type EnvLike = Readonly<Record<string, string>> | { get(name: string): string | undefined };
+
 /**
  * The `--allow-net=…` flag that lets `member` reach what `env` points it at besides its
  * defaults, or none when its set already allows all of it (or every address). Only variables
  * the member may read count: the rest of a caller's environment means nothing to it.
  */
-export function netFlagsFor(member: string, env: Readonly<Record<string, string>>): string[] {
+export function netFlagsFor(member: string, env: EnvLike): string[] {
   const set = permissionSet(member);
   if (typeof set.net === "boolean") return [];
-  const readable = set.env === true ? env : Object.fromEntries(
-    Object.entries(env).filter(([name]) => Array.isArray(set.env) && set.env.includes(name)),
-  );
+  const get = typeof env.get === "function"
+    ? (env.get as (name: string) => string | undefined).bind(env)
+    : (name: string) => (env as Record<string, string>)[name];
+  const names = Array.isArray(set.env)
+    ? set.env
+    : typeof env.get === "function"
+    ? Object.keys(Deno.env.toObject())
+    : Object.keys(env);
+  const readable: Record<string, string> = {};
+  for (const name of names) {
+    const value = get(name);
+    if (value !== undefined) readable[name] = value;
+  }
   const net = set.net;
   const extra = addressesIn(readable).filter((address) => !allowedBy(net, address));
   return extra.length === 0 ? [] : [`--allow-net=${[...net, ...extra].join(",")}`];
