@@ -23,6 +23,7 @@ import {
   createTestDatabase,
   createTestTopics,
   freePort,
+  netFlagsFor,
   PROJECT_ROOT,
   type ServiceProcess,
   startService,
@@ -48,17 +49,24 @@ export interface SentimentProcess {
 export async function startSentiment(env: Record<string, string> = {}): Promise<SentimentProcess> {
   // A given SENTIMENT_PORT starts it again where consumers already look for it.
   const port = env.SENTIMENT_PORT ? Number(env.SENTIMENT_PORT) : await freePort();
+  const childEnv = {
+    SENTIMENT_HOST: "127.0.0.1",
+    SENTIMENT_PORT: String(port),
+    SENTIMENT_METRICS_PORT: String(await freePort()),
+    NO_COLOR: "1",
+    ...env,
+  };
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       "-P=sentiment",
-      "--allow-net=127.0.0.1",
+      ...netFlagsFor("sentiment", childEnv),
       // Its own set may lag behind the variables it reads while it is being developed.
       "--allow-env",
       join(PROJECT_ROOT, "sentiment", "main.ts"),
     ],
     cwd: PROJECT_ROOT,
-    env: { SENTIMENT_HOST: "127.0.0.1", SENTIMENT_PORT: String(port), NO_COLOR: "1", ...env },
+    env: childEnv,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

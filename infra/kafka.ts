@@ -120,6 +120,37 @@ export async function startKafka(
   if (!settings.kafkaIsDefault) {
     throw new Error(`KAFKA_BROKERS: nothing answers at ${settings.kafkaBrokers.join(",")}`);
   }
+  const command = await prepareKafka(settings, paths, log);
+  const proc = kafkaProcess(paths);
+  const pid = await spawnBackground(proc, command);
+  await waitUntil(
+    async () => {
+      if ((await runningPid(proc)) === undefined) {
+        throw new Error(
+          `Kafka exited during start-up; see ${proc.logFile}:\n${await lastLines(proc.logFile)}`,
+        );
+      }
+      // Its own socket, not whatever else answers the port.
+      return await listensOn(pid, port);
+    },
+    timeoutMs,
+    () =>
+      `Kafka did not listen on ${hostname}:${port} within ${
+        timeoutMs / 1000
+      } s; see ${proc.logFile}`,
+  );
+  return true;
+}
+
+/**
+ * Everything before the broker runs: the jars, its configuration files and (on first use) its
+ * formatted storage under `paths.data`; returns the command that runs it.
+ */
+export async function prepareKafka(
+  settings: InfraSettings,
+  paths: DataPaths,
+  log: (line: string) => void,
+): Promise<string[]> {
   const libs = await ensureKafkaJars(paths, log);
   const dataDir = join(paths.data, "kafka");
   await Deno.mkdir(dataDir, { recursive: true });
@@ -148,8 +179,7 @@ export async function startKafka(
       properties,
     ], { what: "formatting Kafka storage" });
   }
-  const proc = kafkaProcess(paths);
-  const pid = await spawnBackground(proc, [
+  return [
     "java",
     `-Xms${Math.min(512, settings.kafkaHeapMb)}m`,
     `-Xmx${settings.kafkaHeapMb}m`,
@@ -161,24 +191,7 @@ export async function startKafka(
     classpath,
     "kafka.Kafka",
     properties,
-  ]);
-  await waitUntil(
-    async () => {
-      if ((await runningPid(proc)) === undefined) {
-        throw new Error(
-          `Kafka exited during start-up; see ${proc.logFile}:\n${await lastLines(proc.logFile)}`,
-        );
-      }
-      // Its own socket, not whatever else answers the port.
-      return await listensOn(pid, port);
-    },
-    timeoutMs,
-    () =>
-      `Kafka did not listen on ${hostname}:${port} within ${
-        timeoutMs / 1000
-      } s; see ${proc.logFile}`,
-  );
-  return true;
+  ];
 }
 
 export async function stopKafka(paths: DataPaths): Promise<boolean> {

@@ -1,15 +1,16 @@
 /**
  * A Kafka broker of a test's own, for faults that must not touch the shared one: a test can
  * kill -9 it and start it again on the same storage while other test files keep the shared
- * broker. Same jars, same start-up code as the project's broker (`startKafka`), with its own
- * ports, data folder and a smaller heap.
+ * broker. Same jars and configuration as the project's broker (`prepareKafka`), with its own
+ * ports, data folder and a smaller heap. It runs as this process's child (no pid file, no /proc
+ * reads: a test sandbox needs only `run`).
  *
  * @module
  */
 import { join } from "node:path";
 import { type DataPaths, dataPaths } from "./paths.ts";
-import { kafkaProcess, startKafka } from "./kafka.ts";
-import { delay, isAlive, readPid, stopBackground } from "./processes.ts";
+import { prepareKafka } from "./kafka.ts";
+import { delay, isListening, lastLines } from "./processes.ts";
 import { readInfraSettings } from "./settings.ts";
 
 /** A broker started by {@link startPrivateKafka}. */
@@ -18,9 +19,9 @@ export interface PrivateKafka {
   brokers: string[];
   /** kill -9, and waits until the process is gone. */
   kill(): Promise<void>;
-  /** Starts it again on the same storage (after {@link PrivateKafka.kill} or stop). */
+  /** Starts it again on the same storage (after {@link PrivateKafka.kill}). */
   start(): Promise<void>;
-  /** Stops it (SIGTERM) and removes its data folder. */
+  /** Stops it (SIGTERM, then SIGKILL) and removes its data folder. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 
@@ -36,13 +37,13 @@ export async function startPrivateKafka(partitions = 3): Promise<PrivateKafka> {
   const port = await freePort();
   const controllerPort = await freePort();
   const root = await Deno.makeTempDir({ prefix: "private-kafka-" });
-  const shared = dataPaths();
   const paths: DataPaths = {
     data: root,
     logs: join(root, "logs"),
     run: join(root, "run"),
-    cache: shared.cache,
+    cache: dataPaths().cache,
   };
+  await Deno.mkdir(paths.logs, { recursive: true });
   const settings = {
     ...readInfraSettings(),
     kafkaBrokers: [`127.0.0.1:${port}`],
@@ -51,27 +52,54 @@ export async function startPrivateKafka(partitions = 3): Promise<PrivateKafka> {
     kafkaPartitions: partitions,
     kafkaHeapMb: 512,
   };
+  const logFile = join(paths.logs, "kafka.log");
+  let child: Deno.ChildProcess | undefined;
+  let exited: Promise<Deno.CommandStatus> | undefined;
   const start = async () => {
-    await startKafka(settings, paths, () => {});
+    const [command, ...args] = await prepareKafka(settings, paths, () => {});
+    const log = await Deno.open(logFile, { create: true, append: true, write: true });
+    child = new Deno.Command(command, { args, stdin: "null", stdout: "piped", stderr: "piped" })
+      .spawn();
+    const output = Promise.all([
+      child.stdout.pipeTo(log.writable, { preventClose: true }),
+      child.stderr.pipeTo(new WritableStream({ write: () => {} })),
+    ]).catch(() => {}).finally(() => log.close());
+    exited = child.status.then(async (status) => {
+      await output;
+      return status;
+    });
+    let gone = false;
+    exited.then(() => gone = true);
+    const deadline = Date.now() + 90_000;
+    while (!(await isListening("127.0.0.1", port))) {
+      if (gone || Date.now() > deadline) {
+        throw new Error(`private Kafka did not start; ${logFile}:\n${await lastLines(logFile)}`);
+      }
+      await delay(200);
+    }
+  };
+  const kill = async () => {
+    try {
+      child?.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+    await exited;
   };
   await start();
   return {
     brokers: settings.kafkaBrokers,
-    async kill() {
-      const pid = await readPid(kafkaProcess(paths));
-      if (pid === undefined) return;
+    kill,
+    start,
+    async [Symbol.asyncDispose]() {
       try {
-        Deno.kill(pid, "SIGKILL");
+        child?.kill("SIGTERM");
       } catch {
         // Already gone.
       }
-      while (isAlive(pid)) await delay(50);
-      // What a killed broker leaves; a start must not mistake it for its new process.
-      await Deno.remove(kafkaProcess(paths).pidFile).catch(() => {});
-    },
-    start,
-    async [Symbol.asyncDispose]() {
-      await stopBackground(kafkaProcess(paths), 20_000);
+      const timer = setTimeout(() => kill(), 20_000);
+      await exited;
+      clearTimeout(timer);
       await Deno.remove(root, { recursive: true }).catch(() => {});
     },
   };

@@ -92,6 +92,11 @@ Deno.test("readEnvironVariable reads a child's environment as it was given", asy
     stderr: "null",
   }).spawn();
   try {
+    // Until the child has exec'd, /proc shows the environment of the process that forked it.
+    const deadline = Date.now() + 5_000;
+    while ((await readProcess(child.pid))?.argv[0] !== "sleep" && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     assertEquals(await readEnvironVariable(child.pid, "PROC_TEST_MARK"), "a=b c");
     assertEquals(await readEnvironVariable(child.pid, "PROC_TEST_MARK_NOT_SET"), undefined);
   } finally {

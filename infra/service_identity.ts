@@ -13,6 +13,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import { PROJECT_ROOT } from "./paths.ts";
+import { netFlagsFor } from "./net_permissions.ts";
 import type { DataPaths } from "./paths.ts";
 import { listPids, type ProcessInfo, readEnvironVariable, readProcess } from "./proc.ts";
 
@@ -39,7 +40,17 @@ export function serviceCommand(
   env: { get(name: string): string | undefined },
 ): string[] {
   const flags = (env.get(denoFlagsVariable(name)) ?? "").split(/\s+/).filter(Boolean);
-  return [Deno.execPath(), "run", `-P=${name}`, ...flags, join(PROJECT_ROOT, name, "main.ts")];
+  // The set names only the default addresses: widen it to the ones the variables give, unless
+  // the user's own flags already say what the service may reach.
+  const net = flags.some((flag) => flag.startsWith("--allow-net")) ? [] : netFlagsFor(name, env);
+  return [
+    Deno.execPath(),
+    "run",
+    `-P=${name}`,
+    ...net,
+    ...flags,
+    join(PROJECT_ROOT, name, "main.ts"),
+  ];
 }
 
 /**

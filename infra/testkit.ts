@@ -18,6 +18,7 @@ import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
 import { type ProcessedComment, SOURCES, TAGS, TOPIC_DEFAULTS } from "@sentiment/proto/messages";
 import type { Producer } from "kafkajs";
 import { PROJECT_ROOT } from "./paths.ts";
+import { netFlagsFor } from "./net_permissions.ts";
 import { createTopicsWithLeaders, kafkaHealthy } from "./kafka.ts";
 import { postgresHealthy } from "./postgres.ts";
 import { redisHealthy } from "./redis.ts";
@@ -26,6 +27,7 @@ import { readInfraSettings } from "./settings.ts";
 export { createTopicsWithLeaders, PROJECT_ROOT };
 export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
 export { type PrivateKafka, startPrivateKafka } from "./private_kafka.ts";
+export { netFlagsFor } from "./net_permissions.ts";
 
 export interface InfraConfig {
   kafkaBrokers: string[];
@@ -217,6 +219,15 @@ export interface ServiceProcess {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** The environment a child inherits, as far as this process may read it. */
+export function inheritedEnv(): Record<string, string> {
+  try {
+    return Deno.env.toObject();
+  } catch {
+    return {};
+  }
+}
+
 /** Options of {@link startService}. */
 export interface StartServiceOptions {
   /** Arguments of main.ts. */
@@ -243,22 +254,25 @@ export function startService(
   const name = options.name ?? member;
   const maxLines = options.maxLines ?? Infinity;
   const config = infraConfig();
+  const childEnv = {
+    KAFKA_BROKERS: config.kafkaBrokers.join(","),
+    DATABASE_URL: config.databaseUrl,
+    REDIS_URL: config.redisUrl,
+    NO_COLOR: "1",
+    ...env,
+  };
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
       `-P=${member}`,
+      // Its set names only the default addresses; a test points it at its own.
+      ...netFlagsFor(member, { ...inheritedEnv(), ...childEnv }),
       ...(options.denoFlags ?? []),
       join(PROJECT_ROOT, member, "main.ts"),
       ...(options.args ?? []),
     ],
     cwd: PROJECT_ROOT,
-    env: {
-      KAFKA_BROKERS: config.kafkaBrokers.join(","),
-      DATABASE_URL: config.databaseUrl,
-      REDIS_URL: config.redisUrl,
-      NO_COLOR: "1",
-      ...env,
-    },
+    env: childEnv,
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

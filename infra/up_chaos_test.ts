@@ -172,9 +172,6 @@ integrationTest(
       // A killed consumer's group member expires sooner, so its successor is ready sooner.
       KAFKA_SESSION_TIMEOUT_MS: "6000",
       API_TOKEN: "",
-      // The dashboard's permission set names its default ports only.
-      DASHBOARD_DENO_FLAGS:
-        `--allow-net=127.0.0.1:${ports.DASHBOARD_PORT},127.0.0.1:${ports.API_PORT}`,
     };
     const rotations = Number(Deno.env.get("UP_CHAOS_ROTATIONS") ?? "1");
     let downDone = false;
