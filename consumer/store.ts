@@ -96,7 +96,7 @@ export class PostgresCommentStore implements CommentStore {
       `
       WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-          comment_id uuid, text text, text_hash text, tag text, source text,
+          comment_id text COLLATE "C", text text, text_hash text, tag text, source text,
           created_at timestamptz, consumer_id text, retry_count integer)
       ), inserted AS (
         INSERT INTO comments
@@ -110,7 +110,7 @@ export class PostgresCommentStore implements CommentStore {
         RETURNING seq, comment_id, processed_at
       )
       -- New rows hold what was sent: only their seq and processed_at come back.
-      SELECT true AS inserted, seq, comment_id::text, NULL AS text, NULL AS text_hash,
+      SELECT true AS inserted, seq, comment_id, NULL AS text, NULL AS text_hash,
              NULL AS tag, NULL AS source, NULL AS created_at,
              to_char(processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
              NULL AS consumer_id, NULL::integer AS retry_count
@@ -132,7 +132,7 @@ export class PostgresCommentStore implements CommentStore {
       const missing = comments.map((c) => c.commentId).filter((id) => !found.has(id));
       const late = await this.sql.unsafe<Row[]>(
         `${EXISTING_ROWS}
-        WHERE c.comment_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+        WHERE c.comment_id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb))`,
         [this.sql.json(missing) as unknown as string],
       );
       stored.push(...late.map(storedOf));
@@ -161,7 +161,7 @@ export class PostgresCommentStore implements CommentStore {
 
 /** The full stored row, for comments that existed before the INSERT (alias `c`). */
 const EXISTING_ROWS = `
-      SELECT false AS inserted, c.seq, c.comment_id::text, c.text, c.text_hash, c.tag, c.source,
+      SELECT false AS inserted, c.seq, c.comment_id, c.text, c.text_hash, c.tag, c.source,
              to_char(c.created_at AT TIME ZONE 'UTC', ${ISO}) AS created_at,
              to_char(c.processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
              c.consumer_id, c.retry_count
