@@ -28,6 +28,8 @@ export class Stats {
   retries = 0;
   deadLettered = 0;
   invalid = 0;
+  /** Accepted messages that carried fields this version does not know (they were ignored). */
+  unknownFields = 0;
   published = 0;
   /** Pipeline passes run, and the time spent in each step, summed over passes (ms). */
   passes = 0;
