@@ -1,5 +1,8 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import type { AnalyzeSentimentBatchResponse } from "@sentiment/proto/grpc";
+import {
+  type AnalyzeSentimentBatchResponse,
+  sentimentServiceDefinition,
+} from "@sentiment/proto/grpc";
 import { answerOf, outcomesOf, SentimentCallError } from "./sentiment_client.ts";
 
 const item = (commentId: string) => ({ commentId, text: "t", textHash: "h" });
@@ -77,4 +80,30 @@ Deno.test("outcomes pair results with items; a short answer fails the whole call
     { ok: false, code: 3, message: "too long" },
   ]);
   throws(() => outcomesOf([item("a")], { results: [] }), SentimentCallError);
+});
+
+Deno.test("an older service's answer (no explanation fields on the wire) is stored as unknown", () => {
+  const method = sentimentServiceDefinition().AnalyzeSentimentBatch;
+  // Encoded from an object without score, language and reasons: the bytes an older service's
+  // answer has, since proto3 does not write absent fields either.
+  const bytes = method.responseSerialize({
+    results: [{
+      commentId: "a",
+      result: { commentId: "a", tag: "NEUTRAL", processingTime: 0.1, cached: false },
+    }],
+  });
+  const decoded = method.responseDeserialize(bytes) as AnalyzeSentimentBatchResponse;
+  assertEquals(outcomesOf([item("a")], decoded), [
+    { ok: true, answer: { tag: "NEUTRAL", score: null, language: null, reasons: null } },
+  ]);
+  // And a new service's placeholders decode as what it said.
+  const explained = method.responseDeserialize(method.responseSerialize({
+    results: [{
+      commentId: "a",
+      result: { commentId: "a", tag: "NEUTRAL", score: 0, language: "und", reasons: [] },
+    }],
+  })) as AnalyzeSentimentBatchResponse;
+  assertEquals(outcomesOf([item("a")], explained), [
+    { ok: true, answer: { tag: "NEUTRAL", score: 0, language: "und", reasons: [] } },
+  ]);
 });

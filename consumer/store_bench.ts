@@ -2,9 +2,9 @@
  * Insert speed of the consumer's store path (PostgresCommentStore.store, one statement per
  * batch of 3 000 as the consumer's BATCH_SIZE), 100 000 new rows into a private test database,
  * for UUID and platform-style ids, by one writer and by four at once (PIPELINE_CONCURRENCY).
- * Prints rows/s besides deno's table:
+ * Prints rows/s besides deno's table (the consumer's test set has no bench entry, hence flags):
  *
- *     INFRA_READY=1 deno bench -P consumer/store_bench.ts
+ *     deno bench --allow-net=127.0.0.1 --allow-env --allow-read consumer/store_bench.ts
  *
  * @module
  */
