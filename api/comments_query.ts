@@ -121,7 +121,7 @@ export function commentsReader(sql: postgres.Sql): CommentsReader {
            ${filter.q ? sql`AND text ILIKE ${likePattern(filter.q)}` : empty}
            ${
         filter.after
-          ? sql`AND (created_at, comment_id) < (${filter.after.t}::timestamptz, ${filter.after.id}::uuid)`
+          ? sql`AND (created_at, comment_id) < (${filter.after.t}::timestamptz, ${filter.after.id}::text)`
           : empty
       }
          ORDER BY created_at DESC, comment_id DESC
@@ -140,7 +140,7 @@ export function commentsReader(sql: postgres.Sql): CommentsReader {
       const [row] = await sql<CommentRow[]>`
         SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
                consumer_id, retry_count
-          FROM comments WHERE comment_id = ${commentId}::uuid`;
+          FROM comments WHERE comment_id = ${commentId}::text`;
       return row ? rowToComment(row) : null;
     },
   };

@@ -40,12 +40,12 @@ integrationTest(
     add("42", "invalid_schema");
     const { source: _source, ...noSource } = valid();
     add(JSON.stringify(noSource), "invalid_schema", noSource.commentId);
-    const extra = { ...valid(), likes: 3 };
-    add(JSON.stringify(extra), "invalid_schema", extra.commentId);
-    add(JSON.stringify({ ...valid(), commentId: "not-a-uuid" }), "invalid_schema", "not-a-uuid");
+    const numeric = { ...valid(), text: 42 };
+    add(JSON.stringify(numeric), "invalid_schema", numeric.commentId);
+    add(JSON.stringify({ ...valid(), commentId: "not a uuid" }), "invalid_schema", "not a uuid");
     const version = { ...valid(), schemaVersion: SCHEMA_VERSION + 1 };
-    add(JSON.stringify(version), "invalid_schema", version.commentId);
-    const source = { ...valid(), source: "myspace" };
+    add(JSON.stringify(version), "unsupported_schema_version", version.commentId);
+    const source = { ...valid(), source: " " };
     add(JSON.stringify(source), "invalid_schema", source.commentId);
     const date = { ...valid(), createdAt: "yesterday" };
     add(JSON.stringify(date), "invalid_schema", date.commentId);

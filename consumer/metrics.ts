@@ -83,6 +83,11 @@ export class ConsumerMetrics {
       "Invalid messages sent to the dead-letter queue.",
       () => stats.invalid,
     );
+    total(
+      "consumer_unknown_fields_total",
+      "Accepted raw comments that carried fields this version does not know (ignored).",
+      () => stats.unknownFields,
+    );
     gaugeFrom(r, "consumer_in_flight", "Messages taken from Kafka and not finished.", inFlight);
     this.#grpcSeconds = new Histogram({
       name: "consumer_grpc_call_seconds",

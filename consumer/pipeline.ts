@@ -180,6 +180,15 @@ export class Pipeline {
           deadLetter(item, "invalid_schema", problem, 0, check.comment.commentId);
           continue;
         }
+        if (check.ignoredFields.length > 0) {
+          stats.unknownFields++;
+          if (logger.debugEnabled) {
+            logger.debug("Unknown fields ignored", {
+              commentId: check.comment.commentId,
+              fields: check.ignoredFields.slice(0, 10),
+            });
+          }
+        }
         item.comment = check.comment;
         item.textHash = textHash(check.comment.text);
       }
@@ -217,16 +226,17 @@ export class Pipeline {
     });
 
     stats.redisMs += lap();
-    // 3. Cache, then one sentiment call per chunk of misses.
+    // 3. Cache (the whole answer: tag and explanation), then one sentiment call per chunk of
+    // misses.
     const misses: WorkItem[] = [];
     for (const item of fresh) {
-      const tag = deps.cache.get(item.textHash);
-      if (tag === undefined) {
+      const answer = deps.cache.get(item.textHash);
+      if (answer === undefined) {
         stats.cacheMisses++;
         misses.push(item);
       } else {
         stats.cacheHits++;
-        item.tag = tag;
+        item.answer = answer;
       }
     }
     let retryAttempts = 0;
@@ -238,8 +248,8 @@ export class Pipeline {
       chunk.forEach((item, index) => {
         const outcome = outcomes[index];
         if (outcome.ok) {
-          item.tag = outcome.tag;
-          deps.cache.set(item.textHash, outcome.tag);
+          item.answer = outcome.answer;
+          deps.cache.set(item.textHash, outcome.answer);
           return;
         }
         if (outcome.code === INVALID_ARGUMENT) {
@@ -281,16 +291,19 @@ export class Pipeline {
 
     stats.sentimentMs += lap();
     // 4. Store every tagged item in one statement.
-    const tagged = fresh.filter((item) => item.tag !== null);
+    const tagged = fresh.filter((item) => item.answer !== null);
     const rows: NewComment[] = tagged.map((item) => ({
       commentId: item.comment!.commentId,
       text: item.comment!.text,
       textHash: item.textHash,
-      tag: item.tag!,
+      tag: item.answer!.tag,
       source: item.comment!.source,
       createdAt: item.comment!.createdAt,
       consumerId: deps.consumerId,
       retryCount: item.failures,
+      score: item.answer!.score,
+      language: item.answer!.language,
+      reasons: item.answer!.reasons,
     }));
     const stored = rows.length === 0
       ? []
@@ -545,9 +558,12 @@ export function unstorable(comment: RawComment): string | null {
   return null;
 }
 
-/** The processed-comments message of a stored row: what PostgreSQL holds, with its seq. */
+/**
+ * The processed-comments message of a stored row: what PostgreSQL holds, with its seq. An
+ * unknown (NULL) score, language or reasons is left out, as the contract says.
+ */
 export function processedOf(row: StoredComment): ProcessedComment {
-  return {
+  const message: ProcessedComment = {
     schemaVersion: SCHEMA_VERSION,
     commentId: row.commentId,
     text: row.text,
@@ -560,4 +576,8 @@ export function processedOf(row: StoredComment): ProcessedComment {
     retryCount: row.retryCount,
     seq: row.seq,
   };
+  if (row.score !== null) message.score = row.score;
+  if (row.language !== null) message.language = row.language;
+  if (row.reasons !== null) message.reasons = [...row.reasons];
+  return message;
 }

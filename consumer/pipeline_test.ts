@@ -1,6 +1,7 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import { createLogger } from "@sentiment/proto/log";
 import {
+  ProcessedCommentSchema,
   type RawComment,
   rawCommentSchema,
   SCHEMA_VERSION,
@@ -11,6 +12,7 @@ import { AbandonedError, InfraGuard } from "./infra_guard.ts";
 import { Pipeline, unstorable } from "./pipeline.ts";
 import type { DeadLetterMessage, Publisher, PublishRefusals } from "./publisher.ts";
 import {
+  type SentimentAnswer,
   SentimentCallError,
   type SentimentGateway,
   type SentimentOutcome,
@@ -65,7 +67,7 @@ class FakeSentiment implements SentimentGateway {
         this.failures.set(item.commentId, left - 1);
         return { ok: false, code: 14, message: "injected" };
       }
-      return { ok: true, tag: tagOf(item.text) };
+      return { ok: true, answer: answerOf(item.text) };
     }));
   }
   waitForReady(): Promise<boolean> {
@@ -76,6 +78,14 @@ class FakeSentiment implements SentimentGateway {
 
 function tagOf(text: string): Tag {
   return text.startsWith("love") ? "POSITIVE" : text.startsWith("hate") ? "NEGATIVE" : "NEUTRAL";
+}
+
+/** An explained answer, except for texts starting "old" (as an older sentiment service). */
+function answerOf(text: string): SentimentAnswer {
+  const tag = tagOf(text);
+  if (text.startsWith("old")) return { tag, score: null, language: null, reasons: null };
+  const score = tag === "POSITIVE" ? 0.75 : tag === "NEGATIVE" ? -0.75 : 0;
+  return { tag, score, language: "en", reasons: tag === "NEUTRAL" ? [] : [text.split(" ")[0]] };
 }
 
 class FakeStore implements CommentStore {
@@ -380,6 +390,9 @@ Deno.test("a copy stored while another copy of the id exhausted its retries is p
     retryCount: 0,
     seq: 7,
     processedAt: new Date(0).toISOString(),
+    score: null,
+    language: null,
+    reasons: null,
     inserted: true,
   });
   const second = await t.pipeline.run(first.retry.map((r) => r.item), signal);
@@ -505,4 +518,51 @@ Deno.test("unstorable: NUL, unpaired surrogates and year 0 are refused", () => {
   ok(unstorable({ ...comment("x"), createdAt: "9999-12-31T23:00:00-02:00" }));
   assertEquals(unstorable({ ...comment("x"), createdAt: "0001-01-01T00:30:00-01:00" }), null);
   assertEquals(unstorable({ ...comment("x"), createdAt: "9999-12-31T23:00:00+02:00" }), null);
+});
+
+Deno.test("score, language and reasons go from the answer (or the cache) to the row and the message", async () => {
+  const t = setup();
+  const first = [comment("love it"), comment("old hate it"), comment("fine")];
+  await t.pipeline.run(first.map(item), signal);
+  // The same text again: answered by the cache, with the same explanation.
+  const repeat = comment("LOVE it ");
+  await t.pipeline.run([item(repeat)], signal);
+  assertEquals(t.sentiment.calls.length, 1);
+  assertEquals(t.stats.cacheHits, 1);
+  const explained = (id: string) => {
+    const { score, language, reasons } = t.store.rows.get(id)!;
+    return { score, language, reasons };
+  };
+  assertEquals(explained(first[0].commentId), { score: 0.75, language: "en", reasons: ["love"] });
+  assertEquals(explained(repeat.commentId), explained(first[0].commentId));
+  assertEquals(explained(first[1].commentId), { score: null, language: null, reasons: null });
+  assertEquals(explained(first[2].commentId), { score: 0, language: "en", reasons: [] });
+  // Unknown fields are left out of the message; every message is valid for every reader.
+  const messages = new Map(t.publisher.processed.map((message) => [message.commentId, message]));
+  assertEquals(
+    [first[0], first[1], first[2]].map(({ commentId }) => {
+      const { score, language, reasons } = messages.get(commentId)!;
+      return { score, language, reasons };
+    }),
+    [
+      { score: 0.75, language: "en", reasons: ["love"] },
+      { score: undefined, language: undefined, reasons: undefined },
+      { score: 0, language: "en", reasons: [] },
+    ],
+  );
+  ok(!("score" in messages.get(first[1].commentId)!));
+  for (const message of t.publisher.processed) ProcessedCommentSchema.parse(message);
+});
+
+Deno.test("accepted messages with unknown fields are counted, and stored as any other", async () => {
+  const t = setup();
+  const { schemaVersion: _, ...unversioned } = comment("love it");
+  const extra = JSON.stringify({ ...unversioned, author: "ann", lang: "en", likes: 3 });
+  const result = await t.pipeline.run([item(extra), item(comment("fine"))], signal);
+  assertEquals(result.finished.length, 2);
+  assertEquals([t.stats.unknownFields, t.store.rows.size, t.publisher.deadLetters.length], [
+    1,
+    2,
+    0,
+  ]);
 });

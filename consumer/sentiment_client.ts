@@ -7,10 +7,17 @@
 import * as grpc from "@grpc/grpc-js";
 import {
   type AnalyzeSentimentBatchResponse,
+  type AnalyzeSentimentResponse,
   createSentimentClient,
   type SentimentClient,
 } from "@sentiment/proto/grpc";
-import { type Tag, TagSchema } from "@sentiment/proto/messages";
+import {
+  LanguageSchema,
+  MAX_REASON_LENGTH,
+  MAX_REASONS,
+  type Tag,
+  TagSchema,
+} from "@sentiment/proto/messages";
 
 /** One text to classify. */
 export interface SentimentRequestItem {
@@ -19,9 +26,24 @@ export interface SentimentRequestItem {
   textHash: string;
 }
 
+/**
+ * What sentiment said of one text: its tag and, from a service that explains its answers, the
+ * score, language and reasons. Each explanation field is null when unknown: the service is one
+ * that does not send them, or sent a value outside the processed-comments contract.
+ */
+export interface SentimentAnswer {
+  tag: Tag;
+  /** In [-1, 1]. */
+  score: number | null;
+  /** ISO 639-1 or "und". */
+  language: string | null;
+  /** At most MAX_REASONS non-empty strings of at most MAX_REASON_LENGTH characters. */
+  reasons: readonly string[] | null;
+}
+
 /** A classified item, or its own failure with the gRPC status code the service gave it. */
 export type SentimentOutcome =
-  | { ok: true; tag: Tag }
+  | { ok: true; answer: SentimentAnswer }
   | { ok: false; code: number; message: string };
 
 /** The whole call failed (service down, deadline, malformed answer): no item got an answer. */
@@ -114,6 +136,41 @@ export function outcomesOf(
     if (!tag.success) {
       return { ok: false, code: grpc.status.INTERNAL, message: "sentiment gave no valid tag" };
     }
-    return { ok: true, tag: tag.data };
+    return { ok: true, answer: answerOf(tag.data, result.result) };
   });
+}
+
+/**
+ * The answer as the consumer stores and publishes it. proto3 fields have no presence, so an
+ * older service's answer decodes with the defaults (score 0, language "", no reasons): an empty
+ * language, which a service that explains never sends (it says "und" at least), marks an answer
+ * without explanation, and all three are then unknown. Otherwise what the service said is kept,
+ * except values the processed-comments contract cannot carry (a score out of range, a language
+ * that is not a code: unknown; reasons past the eighth or the 64th character: cut), so what the
+ * consumer emits is always valid.
+ */
+export function answerOf(tag: Tag, response: Partial<AnalyzeSentimentResponse>): SentimentAnswer {
+  const { score, language, reasons } = response;
+  if (typeof language !== "string" || language === "") {
+    return { tag, score: null, language: null, reasons: null };
+  }
+  const code = language.trim().toLowerCase();
+  return {
+    tag,
+    score: typeof score === "number" && score >= -1 && score <= 1 ? score : null,
+    language: LanguageSchema.safeParse(code).success ? code : null,
+    reasons: (Array.isArray(reasons) ? reasons : [])
+      .filter((reason): reason is string => typeof reason === "string" && reason.trim() !== "")
+      .slice(0, MAX_REASONS)
+      .map((reason) => cut(reason.trim(), MAX_REASON_LENGTH)),
+  };
+}
+
+/** At most `max` UTF-16 units of `text`, never ending in half a surrogate pair. */
+function cut(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const end = text.charCodeAt(max - 1) >= 0xd800 && text.charCodeAt(max - 1) <= 0xdbff
+    ? max - 1
+    : max;
+  return text.slice(0, end);
 }

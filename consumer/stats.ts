@@ -30,6 +30,8 @@ export class Stats {
   /** Set aside although Kafka refused even their payload-less dead letter (logged at error). */
   unrecorded = 0;
   invalid = 0;
+  /** Accepted messages that carried fields this version does not know (they were ignored). */
+  unknownFields = 0;
   published = 0;
   /** Pipeline passes run, and the time spent in each step, summed over passes (ms). */
   passes = 0;

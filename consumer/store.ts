@@ -8,8 +8,15 @@
 import type postgres from "postgres";
 import type { Source, Tag } from "@sentiment/proto/messages";
 
+/** What sentiment said besides the tag; null is unknown (stored as NULL). */
+export interface Explanation {
+  score: number | null;
+  language: string | null;
+  reasons: readonly string[] | null;
+}
+
 /** A comment ready to be stored. */
-export interface NewComment {
+export interface NewComment extends Explanation {
   commentId: string;
   text: string;
   textHash: string;
@@ -21,7 +28,7 @@ export interface NewComment {
 }
 
 /** A comment as PostgreSQL holds it; `inserted` is false when the row already existed. */
-export interface StoredComment {
+export interface StoredComment extends Explanation {
   seq: number;
   commentId: string;
   text: string;
@@ -70,6 +77,9 @@ interface Row {
   processed_at: string;
   consumer_id: string;
   retry_count: number;
+  score: number | null;
+  language: string | null;
+  reasons: string[] | null;
 }
 
 /** A timestamptz as `Date.prototype.toISOString` would write it (milliseconds, truncated). */
@@ -90,6 +100,9 @@ export class PostgresCommentStore implements CommentStore {
       created_at: comment.createdAt,
       consumer_id: comment.consumerId,
       retry_count: comment.retryCount,
+      score: comment.score,
+      language: comment.language,
+      reasons: comment.reasons,
     })));
     // The outer SELECT runs on the statement's snapshot, which does not contain the CTE's own
     // inserts: its second half returns exactly the rows that existed before. Timestamps come
@@ -98,12 +111,15 @@ export class PostgresCommentStore implements CommentStore {
       `
       WITH input AS (
         SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-          comment_id uuid, text text, text_hash text, tag text, source text,
-          created_at timestamptz, consumer_id text, retry_count integer)
+          comment_id text COLLATE "C", text text, text_hash text, tag text, source text,
+          created_at timestamptz, consumer_id text, retry_count integer,
+          score double precision, language text, reasons text[])
       ), inserted AS (
         INSERT INTO comments
-          (comment_id, text, text_hash, tag, source, created_at, consumer_id, retry_count)
-        SELECT comment_id, text, text_hash, tag, source, created_at, consumer_id, retry_count
+          (comment_id, text, text_hash, tag, source, created_at, consumer_id, retry_count,
+           score, language, reasons)
+        SELECT comment_id, text, text_hash, tag, source, created_at, consumer_id, retry_count,
+               score, language, reasons
         FROM input
         -- One order for every statement: two passes holding copies of the same ids would
         -- otherwise each wait for the other's speculative insertion (a deadlock, 1 s lost).
@@ -112,10 +128,11 @@ export class PostgresCommentStore implements CommentStore {
         RETURNING seq, comment_id, processed_at
       )
       -- New rows hold what was sent: only their seq and processed_at come back.
-      SELECT true AS inserted, seq, comment_id::text, NULL AS text, NULL AS text_hash,
+      SELECT true AS inserted, seq, comment_id, NULL AS text, NULL AS text_hash,
              NULL AS tag, NULL AS source, NULL AS created_at,
              to_char(processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
-             NULL AS consumer_id, NULL::integer AS retry_count
+             NULL AS consumer_id, NULL::integer AS retry_count,
+             NULL::double precision AS score, NULL AS language, NULL::text[] AS reasons
       FROM inserted
       UNION ALL
       ${EXISTING_ROWS} WHERE c.comment_id IN (SELECT comment_id FROM input)`,
@@ -134,7 +151,7 @@ export class PostgresCommentStore implements CommentStore {
       const missing = comments.map((c) => c.commentId).filter((id) => !found.has(id));
       const late = await this.sql.unsafe<Row[]>(
         `${EXISTING_ROWS}
-        WHERE c.comment_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+        WHERE c.comment_id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb))`,
         [this.sql.json(missing) as unknown as string],
       );
       stored.push(...late.map(storedOf));
@@ -146,7 +163,7 @@ export class PostgresCommentStore implements CommentStore {
     if (commentIds.length === 0) return [];
     const rows = await this.sql.unsafe<Row[]>(
       `${EXISTING_ROWS}
-      WHERE c.comment_id IN (SELECT value::uuid FROM jsonb_array_elements_text($1::jsonb))`,
+      WHERE c.comment_id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb))`,
       [this.sql.json(commentIds) as unknown as string],
     );
     return rows.map(storedOf);
@@ -173,10 +190,10 @@ export class PostgresCommentStore implements CommentStore {
 
 /** The full stored row, for comments that existed before the INSERT (alias `c`). */
 const EXISTING_ROWS = `
-      SELECT false AS inserted, c.seq, c.comment_id::text, c.text, c.text_hash, c.tag, c.source,
+      SELECT false AS inserted, c.seq, c.comment_id, c.text, c.text_hash, c.tag, c.source,
              to_char(c.created_at AT TIME ZONE 'UTC', ${ISO}) AS created_at,
              to_char(c.processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
-             c.consumer_id, c.retry_count
+             c.consumer_id, c.retry_count, c.score, c.language, c.reasons
       FROM comments c`;
 
 /** True when `text` is already in the form `Date.prototype.toISOString` gives (UTC, ms). */
@@ -199,6 +216,9 @@ function insertedOf(row: Row, comment: NewComment): StoredComment {
     processedAt: row.processed_at,
     consumerId: comment.consumerId,
     retryCount: comment.retryCount,
+    score: comment.score,
+    language: comment.language,
+    reasons: comment.reasons,
     inserted: true,
   };
 }
@@ -215,6 +235,9 @@ function storedOf(row: Row): StoredComment {
     processedAt: row.processed_at,
     consumerId: row.consumer_id,
     retryCount: row.retry_count,
+    score: row.score,
+    language: row.language,
+    reasons: row.reasons,
     inserted: row.inserted,
   };
 }

@@ -11,6 +11,9 @@ const comment = (): NewComment => ({
   createdAt: new Date().toISOString(),
   consumerId: "test",
   retryCount: 0,
+  score: null,
+  language: null,
+  reasons: null,
 });
 
 integrationTest(
@@ -46,4 +49,32 @@ integrationTest("stored timestamps come back as toISOString writes them", async 
   assertEquals(new Date(first.processedAt).toISOString(), first.processedAt);
   const [again] = await store.store([offset]);
   assertEquals({ ...again, inserted: true }, first);
+});
+
+integrationTest("platform ids and the explanation are stored and come back as sent", async () => {
+  await using db = await createTestDatabase();
+  const store = new PostgresCommentStore(db.sql);
+  const sent: NewComment[] = [
+    { ...comment(), commentId: "1864123456789012345", score: -0.25, language: "en" },
+    { ...comment(), commentId: "UgzDE2tasfmrYLyNkGt4AaABAg", reasons: ["not good", "never"] },
+    { ...comment(), commentId: "ugzde2tasfmrylynkgt4aaabag", language: "und", reasons: [] },
+    { ...comment(), commentId: "x".repeat(128), score: 1 },
+  ];
+  const first = await store.store(sent);
+  assertEquals(first.map((row) => row.inserted), [true, true, true, true]);
+  // A replay reads the rows back from PostgreSQL: the same ids (case kept) and explanations.
+  const again = await store.store(sent);
+  const shape = (rows: typeof first) =>
+    rows.map(({ commentId, score, language, reasons }) => ({
+      commentId,
+      score,
+      language,
+      reasons,
+    })).sort((a, b) => a.commentId < b.commentId ? -1 : 1);
+  assertEquals(again.map((row) => row.inserted), [false, false, false, false]);
+  assertEquals(shape(again), shape(first));
+  assertEquals(
+    shape(first),
+    shape(sent.map((row) => ({ ...row, seq: 0, processedAt: "", inserted: true }))),
+  );
 });

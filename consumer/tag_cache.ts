@@ -1,32 +1,34 @@
 /**
- * In-process LRU cache from text hash to sentiment tag, so a repeated text skips the gRPC call.
- * The sentiment service is deterministic (same text, same tag), so entries never go stale.
+ * In-process LRU cache from text hash to the sentiment answer (tag, score, language, reasons),
+ * so a repeated text skips the gRPC call and is stored with the same explanation. The sentiment
+ * service is deterministic (same text, same answer), so entries never go stale.
  *
  * @module
  */
 import { LRUCache } from "lru-cache";
-import type { Tag } from "@sentiment/proto/messages";
+import type { SentimentAnswer } from "./sentiment_client.ts";
 
-/** An LRU map from text hash to tag that counts its hits and misses. */
+/** An LRU map from text hash to sentiment answer that counts its hits and misses. */
 export class TagCache {
-  #cache: LRUCache<string, Tag>;
+  #cache: LRUCache<string, SentimentAnswer>;
   hits = 0;
   misses = 0;
 
   constructor(readonly maxEntries: number) {
-    this.#cache = new LRUCache<string, Tag>({ max: maxEntries });
+    this.#cache = new LRUCache<string, SentimentAnswer>({ max: maxEntries });
   }
 
-  /** The cached tag, refreshing its recency, or undefined (counted as a miss). */
-  get(hash: string): Tag | undefined {
-    const tag = this.#cache.get(hash);
-    if (tag === undefined) this.misses++;
+  /** The cached answer, refreshing its recency, or undefined (counted as a miss). */
+  get(hash: string): SentimentAnswer | undefined {
+    const answer = this.#cache.get(hash);
+    if (answer === undefined) this.misses++;
     else this.hits++;
-    return tag;
+    return answer;
   }
 
-  set(hash: string, tag: Tag): void {
-    this.#cache.set(hash, tag);
+  /** Remembers an answer; answers are shared between items, so they are never mutated. */
+  set(hash: string, answer: SentimentAnswer): void {
+    this.#cache.set(hash, answer);
   }
 
   get size(): number {

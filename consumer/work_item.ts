@@ -4,7 +4,8 @@
  *
  * @module
  */
-import type { RawComment, Tag } from "@sentiment/proto/messages";
+import type { RawComment } from "@sentiment/proto/messages";
+import type { SentimentAnswer } from "./sentiment_client.ts";
 
 /** A Kafka message being worked on; it lives in exactly one place (queue, pass or retry wait). */
 export interface WorkItem {
@@ -24,8 +25,8 @@ export interface WorkItem {
   failures: number;
   /** The last sentiment error, for the dead letter's detail. */
   lastError: string;
-  /** Set when sentiment (or the cache) answered. */
-  tag: Tag | null;
+  /** Set when sentiment (or the cache) answered: the tag and its explanation. */
+  answer: SentimentAnswer | null;
 }
 
 /** A fresh item for a message just read from Kafka. */
@@ -46,6 +47,6 @@ export function newWorkItem(
     textHash: "",
     failures: 0,
     lastError: "",
-    tag: null,
+    answer: null,
   };
 }

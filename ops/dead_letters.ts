@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type DeadLetter, DeadLetterSchema } from "@sentiment/proto/messages";
+import { type DeadLetter, DeadLetterSchema, normalizeCommentId } from "@sentiment/proto/messages";
 import type { LetterRef, Selection } from "./dlq_args.ts";
 
 /** One Kafka record of a topic, as the topic reader returns it. */
@@ -58,10 +58,18 @@ export function decodeEntry(record: TopicRecord): DlqEntry {
   return { ...base, letter: result.data };
 }
 
+/**
+ * Whether `entry` is the letter `ref` names. Ids are compared as the consumer spells them, so a
+ * letter written before UUIDs were lowercased in dead letters matches too.
+ */
 export function matchesRef(entry: DlqEntry, ref: LetterRef): boolean {
+  const id = entry.letter?.commentId;
+  const idIs = (wanted: string) =>
+    id !== undefined && id !== null && normalizeCommentId(id) === wanted;
   return ref.kind === "position"
-    ? entry.partition === ref.partition && entry.offset === ref.offset
-    : entry.letter?.commentId === ref.commentId;
+    ? (entry.partition === ref.partition && entry.offset === ref.offset) ||
+      (ref.asCommentId !== undefined && idIs(ref.asCommentId))
+    : idIs(ref.commentId);
 }
 
 export function selectEntries(

@@ -7,6 +7,7 @@ import {
   selectEntries,
   sortEntries,
 } from "./dead_letters.ts";
+import { parseLetterRef } from "./dlq_args.ts";
 import { latestReplays } from "./replays.ts";
 
 const encode = (text: string) => new TextEncoder().encode(text);
@@ -82,6 +83,32 @@ Deno.test("selection by reason and by reference; topic order by partition then o
       .map((e) => e.position),
     ["1:9"],
   );
+});
+
+Deno.test("a reference finds letters by any kind of id, also ids that look like positions", () => {
+  const at = (offset: string, commentId: string | null) =>
+    decodeEntry({
+      partition: 0,
+      offset,
+      key: null,
+      value: encode(JSON.stringify({ ...letter, commentId })),
+    });
+  const entries = [
+    at("1", "5D1F8D4E-6A53-4A3F-9A62-1F2B8F0C9B11"),
+    at("2", "1864123456789012345"),
+    at("3", "12:34"),
+    at("4", "UgzDE2tasfmrYLyNkGt4AaABAg"),
+  ];
+  const found = (text: string) =>
+    selectEntries(entries, { kind: "ref", ref: parseLetterRef(text) }).map((e) => e.position);
+  // A letter written with the id in capitals, found by either spelling of the UUID.
+  assertEquals(found("5d1f8d4e-6a53-4a3f-9a62-1f2b8f0c9b11"), ["0:1"]);
+  assertEquals(found("5D1F8D4E-6A53-4A3F-9A62-1F2B8F0C9B11"), ["0:1"]);
+  assertEquals(found("1864123456789012345"), ["0:2"]);
+  assertEquals(found("12:34"), ["0:3"]);
+  assertEquals(found("0:4"), ["0:4"]);
+  // Platform ids are case-sensitive.
+  assertEquals(found("ugzde2tasfmrylynkgt4aaabag"), []);
 });
 
 Deno.test("ages, bytes and tables read well", () => {

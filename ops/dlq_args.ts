@@ -5,29 +5,37 @@
  *
  * @module
  */
-import { DEAD_LETTER_REASONS, type DeadLetterReason } from "@sentiment/proto/messages";
+import { DEAD_LETTER_REASONS, normalizeCommentId } from "@sentiment/proto/messages";
 
 export const USAGE = [
   "usage: deno task dlq list [--reason REASON] [--json]",
   "       deno task dlq show <commentId | partition:offset> [--json]",
   "       deno task dlq replay (--all | --reason REASON | --id <commentId | partition:offset>)" +
   " [--dry-run] [--force]",
-  `reasons: ${DEAD_LETTER_REASONS.join(", ")}`,
+  `reasons: ${DEAD_LETTER_REASONS.join(", ")} (and any a newer consumer wrote)`,
 ].join("\n");
 
-/** A dead letter named on the command line: by its comment id or its place in the topic. */
+/**
+ * A dead letter named on the command line: by its comment id or its place in the topic. Comment
+ * ids may hold colons, so a position also names the letters whose comment id is `asCommentId`,
+ * the text as typed.
+ */
 export type LetterRef =
-  | { kind: "position"; partition: number; offset: string }
+  | { kind: "position"; partition: number; offset: string; asCommentId?: string }
   | { kind: "commentId"; commentId: string };
 
+/**
+ * Letters chosen by reason are chosen by any reason, not only those this version writes: the
+ * tools read dead letters of newer consumers too.
+ */
 export type Selection =
   | { kind: "all" }
-  | { kind: "reason"; reason: DeadLetterReason }
+  | { kind: "reason"; reason: string }
   | { kind: "ref"; ref: LetterRef };
 
 export type DlqCommand =
   | { command: "help" }
-  | { command: "list"; reason?: DeadLetterReason; json: boolean }
+  | { command: "list"; reason?: string; json: boolean }
   | { command: "show"; ref: LetterRef; json: boolean }
   | {
     command: "replay";
@@ -43,7 +51,10 @@ export class UsageError extends Error {
   }
 }
 
-/** `3:1207` is a position; anything else is taken as a comment id. */
+/**
+ * `3:1207` is a position (and, as ids may hold colons, possibly a comment id); anything else is
+ * taken as a comment id, spelt as the consumer spells it (a UUID in lowercase).
+ */
 export function parseLetterRef(text: string): LetterRef {
   const match = /^(\d+):(\d+)$/.exec(text);
   if (match) {
@@ -51,16 +62,19 @@ export function parseLetterRef(text: string): LetterRef {
       kind: "position",
       partition: Number(match[1]),
       offset: String(BigInt(match[2])),
+      asCommentId: text,
     };
   }
   if (text.trim() === "") throw new UsageError("an empty comment id");
-  return { kind: "commentId", commentId: text };
+  return { kind: "commentId", commentId: normalizeCommentId(text) };
 }
 
-function parseReason(text: string): DeadLetterReason {
-  const reason = DEAD_LETTER_REASONS.find((known) => known === text);
-  if (!reason) throw new UsageError(`unknown reason "${text}"`);
-  return reason;
+/** A reason: a known one, or any that looks like one (a newer consumer's). */
+function parseReason(text: string): string {
+  if (!/^[a-z][a-z0-9_]*$/.test(text)) {
+    throw new UsageError(`"${text}" is not a reason (${DEAD_LETTER_REASONS.join(", ")}, ...)`);
+  }
+  return text;
 }
 
 interface Parsed {

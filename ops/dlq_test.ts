@@ -315,7 +315,7 @@ Deno.test("dlq refuses bad arguments with the usage and exit 2, never a stack tr
     const args of [
       [],
       ["frobnicate"],
-      ["list", "--reason", "bogus"],
+      ["list", "--reason", "Not A Reason"],
       ["list", "extra"],
       ["show"],
       ["replay"],

@@ -11,13 +11,18 @@
  *   keys, never `z.strictObject`).
  * - **Readers ignore unknown fields** and accept what the version allows, so an old reader keeps
  *   working when a writer starts sending a new optional field.
- * - **Removing a field, making an optional field required, or changing a field's type, meaning
- *   or set of values (a new tag, say) bumps the version.** A reader rejects versions above the
+ * - **Widening what a field accepts keeps the version** (any id instead of UUIDs, any source
+ *   instead of six, a new tag or dead-letter reason): every message valid before still is. But a
+ *   reader that checks the old set refuses the new values, so it is rolled out readers first,
+ *   like a new version. Open ids and sources went out this way: every reader in the same
+ *   release, before any producer sends them.
+ * - **Removing a field, making an optional field required, narrowing what a field accepts, or
+ *   changing a field's type or meaning bumps the version.** A reader rejects versions above the
  *   ones it knows (raw comments: dead letter `unsupported_schema_version`), never guesses.
- * - **Rolling out a new version: readers first.** Deploy readers that accept both the old and
- *   the new version, wait until every instance runs them (consumers of a group share
- *   partitions, so one old instance would dead-letter its share), then let writers send the new
- *   version. Writers keep sending the old one until then. Dead letters of
+ * - **Rolling out a new version (or a widened field): readers first.** Deploy readers that
+ *   accept both the old and the new, wait until every instance runs them (consumers of a group
+ *   share partitions, so one old instance would dead-letter its share), then let writers send
+ *   the new. Writers keep sending the old until then. Dead letters of
  *   `unsupported_schema_version` written during a mistaken rollout are replayed with
  *   `deno task dlq replay --reason unsupported_schema_version` once the readers are upgraded.
  * - **Strict in what we emit.** Messages this project writes always carry every required field

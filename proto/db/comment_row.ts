@@ -1,6 +1,6 @@
 /**
- * A row of the `comments` table (migration 1) and its ProcessedComment message, for every
- * reader of the table: the api's stream and queries, and tests that play the consumer.
+ * A row of the `comments` table (migrations 1, 4, 5) and its ProcessedComment message, for
+ * every reader of the table: the api's stream and queries, and tests that play the consumer.
  *
  * @module
  */
@@ -18,11 +18,15 @@ export interface CommentRow {
   processed_at: Date;
   consumer_id: string;
   retry_count: number;
+  /** Migration 5; NULL (or not selected) is unknown and left out of the message. */
+  score?: number | null;
+  language?: string | null;
+  reasons?: string[] | null;
 }
 
 /** Maps a row to the proto ProcessedComment shape (bigint seq arrives as a string). */
 export function rowToComment(row: CommentRow): ProcessedComment {
-  return {
+  const comment: ProcessedComment = {
     schemaVersion: SCHEMA_VERSION,
     commentId: row.comment_id,
     text: row.text,
@@ -35,4 +39,8 @@ export function rowToComment(row: CommentRow): ProcessedComment {
     retryCount: row.retry_count,
     seq: Number(row.seq),
   };
+  if (row.score !== null && row.score !== undefined) comment.score = row.score;
+  if (row.language !== null && row.language !== undefined) comment.language = row.language;
+  if (row.reasons !== null && row.reasons !== undefined) comment.reasons = row.reasons;
+  return comment;
 }

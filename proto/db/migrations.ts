@@ -141,4 +141,35 @@ export const MIGRATIONS: readonly Migration[] = [
         GROUP BY name;
     `,
   },
+  {
+    version: 4,
+    name: "open comment ids",
+    sql: `
+      -- Platform ids are not UUIDs (tweet ids are 64-bit integers as text, YouTube's look like
+      -- UgzDE2tasfmrYLyNkGt4AaABAg): comment_id becomes text. Existing ids are kept as the
+      -- uuid type printed them (lowercase), which is the spelling the consumer still gives a
+      -- UUID, so a replayed old comment finds its row. seq and every other column are kept.
+      -- COLLATE "C": ids are ASCII ([A-Za-z0-9_:.-], checked by the consumer) and compared
+      -- byte by byte, the cheapest comparison for the primary key and the pagination indexes,
+      -- and case-sensitive, as platform ids are. The rewrite holds an exclusive lock on the
+      -- table for as long as it takes (seconds per million rows); run it with the consumers
+      -- and the api stopped, or accept their pause.
+      ALTER TABLE comments ALTER COLUMN comment_id TYPE TEXT COLLATE "C" USING comment_id::text;
+    `,
+  },
+  {
+    version: 5,
+    name: "sentiment explanations",
+    sql: `
+      -- What the sentiment service says besides the tag. NULL means unknown: rows stored
+      -- before these columns, or answered by a service that does not send them.
+      ALTER TABLE comments
+        -- Opinion strength, -1 (negative) to 1 (positive).
+        ADD COLUMN score DOUBLE PRECISION CHECK (score BETWEEN -1 AND 1),
+        -- ISO 639-1 code of the detected language, or 'und'.
+        ADD COLUMN language TEXT,
+        -- The few terms or rules that decided the tag, most important first.
+        ADD COLUMN reasons TEXT[];
+    `,
+  },
 ];
