@@ -258,6 +258,20 @@ async function replay(
     if (!entry.letter) {
       return { entry, action: "skip", why: `unreadable: ${entry.problem}` };
     }
+    const { letter } = entry;
+    if (letter.originalValueTruncated || letter.originalKeyTruncated) {
+      // Replaying the first bytes would only make a broken message; the original is still in
+      // its topic (until retention) and its hash identifies it there.
+      return {
+        entry,
+        action: "skip",
+        why:
+          `only part of the original was kept (${
+            letter.originalValueBytes ?? "?"
+          } bytes); it is in ${letter.originalTopic} at ${letter.originalPartition}:${letter.originalOffset}` +
+          (letter.originalValueSha256 ? `, sha256 ${letter.originalValueSha256}` : ""),
+      };
+    }
     const earlier = replays.get(entry.position);
     if (earlier && !force) {
       return {
@@ -302,7 +316,8 @@ async function replay(
           );
           return {
             key: key === null ? null : Buffer.from(key),
-            value: Buffer.from(value),
+            // A tombstone stays a tombstone: null, not an empty value.
+            value: entry.letter?.originalValueNull ? null : Buffer.from(value),
             headers: {
               [REPLAY_HEADER]: `${config.deadLetterTopic}:${entry.position}`,
             },

@@ -335,3 +335,53 @@ Deno.test("dlq refuses bad arguments with the usage and exit 2, never a stack tr
   assertEquals(config.code, 2);
   ok(problems(config)[0].startsWith("dlq: invalid configuration: DLQ_READ_TIMEOUT_MS"));
 });
+
+integrationTest(
+  "dlq replay skips a letter that kept only part of its original, and replays a tombstone as null",
+  async () => {
+    const topics = await createTestTopics(1);
+    const producer = testKafka("ops-test").producer();
+    await producer.connect();
+    try {
+      await producer.send({
+        topic: topics.deadLetter,
+        acks: -1,
+        messages: [
+          {
+            value: JSON.stringify(letter({
+              reason: "message_too_large",
+              originalPartition: 3,
+              originalOffset: "99",
+              originalValueBase64: b64('{"commentId":"abc","attachment":"xxxx'),
+              originalValueBytes: 900_000,
+              originalValueSha256: "a".repeat(64),
+              originalValueTruncated: true,
+            })),
+          },
+          {
+            value: JSON.stringify(letter({
+              reason: "invalid_json",
+              originalValueBase64: "",
+              originalValueBytes: 0,
+              originalValueNull: true,
+            })),
+          },
+        ],
+      });
+    } finally {
+      await producer.disconnect();
+    }
+    const replayed = await dlq(["replay", "--all"], topics.env);
+    assertEquals(replayed.code, 0);
+    ok(
+      replayed.stdout.includes("only part of the original was kept (900000 bytes)") &&
+        replayed.stdout.includes("raw-comments at 3:99") &&
+        replayed.stdout.includes(`sha256 ${"a".repeat(64)}`),
+      replayed.stdout,
+    );
+    ok(replayed.stdout.includes("replayed 1, skipped 1"), replayed.stdout);
+    const raw = await readRaw(topics.raw, 1);
+    assertEquals(raw.length, 1);
+    assertEquals(raw[0].value, null, "a tombstone goes back as a tombstone");
+  },
+);
