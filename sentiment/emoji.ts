@@ -33,6 +33,8 @@ const NEWER_EMOJI: ReadonlyMap<string, Valence> = new Map([
   ["🤣", 0.8], // as the ranking rates 😂
   ["🤔", 0],
   ["👀", 0],
+  // In the table without a source row in the ranking's CSV that ships beside it; a parcel.
+  ["📦", 0],
 ]);
 
 const table = lexiconMap(emojiRanking as Record<string, number>, AFINN_TO_VADER);

@@ -23,8 +23,16 @@ export interface LanguageProfile {
   readonly words: ReadonlyMap<string, Valence>;
   /** Multi-word expressions by their first word, longest first. */
   readonly phrases: ReadonlyMap<string, readonly Phrase[]>;
-  /** Words that turn the next opinion words of their clause around ("not", "nie", "değil"). */
+  /** Words that turn the next opinion words of their clause around ("not", "nie", "non"). */
   readonly negators: ReadonlySet<string>;
+  /**
+   * Negators that reach back to the opinion just before them, where the language puts the
+   * negation after the verb or adjective ("funktioniert nicht", "güzel değil", "j'aime pas").
+   * Those not also in {@link negators} reach only back.
+   */
+  readonly negatorsAfter?: ReadonlySet<string>;
+  /** A word negates what comes before it by its form (a Turkish negative auxiliary). */
+  readonly negatesAfterByForm?: (word: string) => boolean;
   /** Degree words and the valence they add (intensifier > 0) or take away (dampener < 0). */
   readonly boosters: ReadonlyMap<string, number>;
   /** Conjunctions after which the clause weighs more ("but", "pero", "aber"). */
@@ -38,6 +46,11 @@ export interface LanguageProfile {
   readonly irrealis: ReadonlySet<string>;
   /** Words without an opinion whose negation is one ("doesn't work"): the negated value. */
   readonly negatedOnly?: ReadonlyMap<string, Valence>;
+  /**
+   * Words that open a yes/no question ("is", "does", "anyone"): such a question asks whether,
+   * it does not say so ("Is the battery good?"), so its opinion words score nothing.
+   */
+  readonly polarQuestionStarts?: ReadonlySet<string>;
   /** Modals that with "have" make a counterfactual ("would have been great"). */
   readonly counterfactualModals: ReadonlySet<string>;
   /** A word is a negator by its form, e.g. English "…n't" or a Turkish negative verb. */

@@ -55,6 +55,13 @@ interface Unit {
   clause: number;
   /** Index among the sentence's words, to place it before or after a contrast word. */
   position: number;
+  /** Turned around already, or an emoji: a negator after it does not reach it. */
+  fixed?: boolean;
+  emoji?: boolean;
+}
+
+function isEmojiUnit(unit: Unit): boolean {
+  return unit.emoji === true;
 }
 
 /** Scores a tokenized text with one language's tables. */
@@ -82,8 +89,13 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
   let clauseWords: { text: string; shouted: boolean; opinion: boolean }[] = [];
   // Inside an irrealis clause ("if …", "I wish …", "would have …") opinions are not stated.
   let irrealis = false;
+  // Words of the clause that only a negation makes an opinion, for a negator coming after.
+  let pending: { text: string; valence: Valence; position: number }[] = [];
   let exclamations = 0;
   let questions = 0;
+  // A yes/no question states none of its opinion words; emoji beside it still count.
+  let polarQuestion = false;
+  const askedSentences = new Set<number>();
 
   for (let index = 0; index < tokens.length; index++) {
     const token = tokens[index];
@@ -94,12 +106,15 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
           else if (char === "?") questions++;
         }
         const ends = /[.!?;]/.test(token.text);
+        if (ends && polarQuestion && token.text.includes("?")) askedSentences.add(sentence);
+        if (ends) polarQuestion = false;
         if (ends && position > 0) {
           sentence++;
           position = 0;
         }
         clause++;
         clauseWords = [];
+        pending = [];
         irrealis = false;
         continue;
       }
@@ -110,7 +125,15 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
           : EMOTICONS.get(token.text);
         // Emoji stand outside the grammar: "not sure 😍" is still a heart.
         if (valence !== undefined) {
-          units.push({ label: token.text, valence, sentence, clause, position });
+          units.push({
+            label: token.text,
+            valence,
+            sentence,
+            clause,
+            position,
+            fixed: true,
+            emoji: true,
+          });
         }
         continue;
       }
@@ -119,12 +142,14 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
     }
 
     const text = token.text;
+    if (position === 0 && profile.polarQuestionStarts?.has(text)) polarQuestion = true;
     if (profile.contrast.has(text) || profile.concessive.has(text)) {
       knownWords++;
       contrasts.push({ sentence, clause, position, concessive: profile.concessive.has(text) });
       // A contrast word opens a new clause: a negator before it does not reach past it.
       clause++;
       clauseWords = [];
+      pending = [];
       irrealis = false;
       position++;
       continue;
@@ -144,6 +169,15 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
       position += phrase.length;
       continue;
     }
+    if (phrase && phrase.valence === 0) {
+      // A set phrase that states nothing ("can't believe", "kind of", "not only"): its words
+      // neither negate nor score, but it may still be a degree word ("kind of" dampens).
+      knownWords += phrase.length;
+      clauseWords.push({ text: phrase.text, shouted: false, opinion: false });
+      index += phrase.length - 1;
+      position += phrase.length;
+      continue;
+    }
     if (phrase) {
       knownWords += phrase.length;
       const negator = phrase.negatable ? negatorBefore(clauseWords, profile) : undefined;
@@ -154,16 +188,44 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
         sentence,
         clause,
         position,
+        fixed: negator !== undefined || !phrase.negatable,
       });
-      for (let offset = 0; offset < phrase.length; offset++) {
-        clauseWords.push({ text: tokens[index + offset].text, shouted: false, opinion: true });
-      }
+      // One entry for the whole phrase, so that its own "don't" negates nothing after it.
+      clauseWords.push({ text: phrase.text, shouted: false, opinion: true });
       index += phrase.length - 1;
       position += phrase.length;
       continue;
     }
 
-    const word = lookUp(token, profile);
+    if (isNegatorAfter(text, profile)) {
+      knownWords++;
+      if (!irrealis) {
+        for (const unit of units) {
+          if (unit.clause !== clause || unit.fixed) continue;
+          if (unit.position < position - NEGATION_WINDOW) continue;
+          unit.valence *= NEGATION_SCALAR;
+          unit.label = `${unit.label} ${text}`;
+          unit.fixed = true;
+        }
+        for (const word of pending) {
+          if (word.position < position - NEGATION_WINDOW) continue;
+          units.push({
+            label: `${word.text} ${text}`,
+            valence: word.valence,
+            sentence,
+            clause,
+            position: word.position,
+            fixed: true,
+          });
+        }
+        pending = [];
+      }
+      clauseWords.push({ text, shouted: token.shouted, opinion: false });
+      position++;
+      continue;
+    }
+
+    const word = lookUp(token, profile, tokens[index + 1]);
     const negatedOnly = word.kind === "unknown" ? profile.negatedOnly?.get(text) : undefined;
     if (negatedOnly !== undefined && !irrealis) {
       const negator = negatorBefore(clauseWords, profile);
@@ -175,17 +237,19 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
           sentence,
           clause,
           position,
+          fixed: true,
         });
         clauseWords.push({ text, shouted: token.shouted, opinion: true });
         position++;
         continue;
       }
+      pending.push({ text, valence: negatedOnly, position });
     }
     if (word.kind !== "opinion") {
       if (word.kind !== "unknown") knownWords++;
       // VADER's "no": an opinion of its own ("no." / "no picture"), unless it negates the
-      // opinion word right after it ("no problem").
-      if (text === "no" && !nextIsOpinion(tokens, index, profile)) {
+      // opinion word right after it ("no problem"). Elsewhere "no" is only a negator.
+      if (text === "no" && profile.code === "en" && !nextIsOpinion(tokens, index, profile)) {
         const valence = profile.words.get("no");
         if (valence !== undefined) {
           units.push({ label: "no", valence, sentence, clause, position });
@@ -223,11 +287,16 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
     if (negator !== undefined) valence *= NEGATION_SCALAR;
     const shown = token.shouted ? text.toUpperCase() : text;
     const label = [negator, booster, shown].filter((part) => part !== undefined).join(" ");
-    units.push({ label, valence, sentence, clause, position });
+    units.push({ label, valence, sentence, clause, position, fixed: negator !== undefined });
     clauseWords.push({ text, shouted: token.shouted, opinion: true });
     position++;
   }
 
+  if (askedSentences.size > 0) {
+    for (const unit of units) {
+      if (askedSentences.has(unit.sentence) && !isEmojiUnit(unit)) unit.valence = 0;
+    }
+  }
   applyContrast(units, contrasts);
   let sum = 0;
   for (const unit of units) sum += unit.valence;
@@ -265,9 +334,17 @@ type Lookup =
   | { kind: "function" }
   | { kind: "unknown" };
 
-function lookUp(token: Token, profile: LanguageProfile): Lookup {
+function lookUp(token: Token, profile: LanguageProfile, next?: Token): Lookup {
   const text = token.text;
-  if (isNegator(text, profile) || profile.boosters.has(text)) return { kind: "function" };
+  if (isNegator(text, profile) || isNegatorAfter(text, profile)) return { kind: "function" };
+  if (profile.boosters.has(text)) {
+    // "super" is praise on its own ("that's super") and a degree word before an opinion.
+    const own = profile.words.get(text);
+    if (own === undefined || (next !== undefined && isOpinionWord(next, profile))) {
+      return { kind: "function" };
+    }
+    return { kind: "opinion", valence: own };
+  }
   let valence = profile.words.get(text);
   if (valence === undefined && token.elongated) {
     const single = unstretched(text);
@@ -294,6 +371,11 @@ function isNegator(text: string, profile: LanguageProfile): boolean {
   return profile.negators.has(text) || (profile.negatesByForm?.(text) ?? false);
 }
 
+function isNegatorAfter(text: string, profile: LanguageProfile): boolean {
+  return (profile.negatorsAfter?.has(text) ?? false) ||
+    (profile.negatesAfterByForm?.(text) ?? false);
+}
+
 /** The negator among the last words of the clause, if any ("not", "never", "isn't"). */
 function negatorBefore(
   clauseWords: readonly { text: string }[],
@@ -313,8 +395,11 @@ function negatorBefore(
 
 function nextIsOpinion(tokens: readonly Token[], index: number, profile: LanguageProfile): boolean {
   const next = tokens[index + 1];
-  return next !== undefined && next.kind === TokenKind.WORD &&
-    lookUp(next, profile).kind === "opinion";
+  return next !== undefined && isOpinionWord(next, profile);
+}
+
+function isOpinionWord(token: Token, profile: LanguageProfile): boolean {
+  return token.kind === TokenKind.WORD && lookUp(token, profile).kind === "opinion";
 }
 
 function matchPhrase(

@@ -32,10 +32,12 @@ export interface Token {
 
 /**
  * Folds the look-alikes a keyboard or phone produces onto the forms the lexicons hold:
- * full-width letters (NFKC), curly apostrophes, the emoji presentation selector.
+ * full-width letters (NFKC), curly apostrophes, the emoji presentation selector, Turkish "İ".
  */
 export function foldText(text: string): string {
-  return text.normalize("NFKC").replace(/[\u2018\u2019\u02bc`´]/g, "'").replace(/\uFE0F/g, "");
+  // "İ" lowercases to "i" plus a combining dot, which no lexicon holds.
+  return text.normalize("NFKC").replace(/[\u2018\u2019\u02bc`´]/g, "'").replace(/\uFE0F/g, "")
+    .replace(/İ/g, "I");
 }
 
 // Emoticons as the common western set writes them, and the heart; matched on a whole
