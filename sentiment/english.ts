@@ -297,6 +297,12 @@ const INTENSIFIERS = [
   "unusually",
   "utterly",
   "very",
+  // Opinion words of their own that are degree words before another opinion word: "super
+  // laggy", "pretty bad", "truly awful" (the scorer decides by the next word).
+  "super",
+  "pretty",
+  "truly",
+  "real",
 ];
 const DAMPENERS = [
   "kind of",

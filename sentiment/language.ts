@@ -28,19 +28,31 @@ const STOP_WORDS: ReadonlyMap<string, ReadonlySet<string>> = new Map([
   ["it", new Set(ita)],
 ]);
 
-/** How many of the words a profile knows (opinion, function or stop words). */
-function evidence(words: readonly Token[], profile: LanguageProfile): number {
-  const stop = STOP_WORDS.get(profile.code);
-  let known = 0;
+/** Whether a profile knows a word (as an opinion, function or stop word). */
+function knows(profile: LanguageProfile, word: Token): boolean {
+  const text = word.text;
+  return STOP_WORDS.get(profile.code)?.has(text) === true || profile.words.has(text) ||
+    profile.negators.has(text) || profile.boosters.has(text) || profile.contrast.has(text) ||
+    (word.elongated && profile.words.has(unstretched(text)));
+}
+
+/**
+ * How much of the text each scored language explains: a word known to several languages is
+ * shared among them ("no", "super" and "man" tell little), a word known to one counts whole.
+ */
+function evidenceByLanguage(
+  words: readonly Token[],
+  profiles: ReadonlyMap<string, LanguageProfile>,
+): Map<string, number> {
+  const evidence = new Map<string, number>();
+  for (const code of profiles.keys()) evidence.set(code, 0);
+  const knowing: string[] = [];
   for (const word of words) {
-    const text = word.text;
-    if (
-      stop?.has(text) || profile.words.has(text) || profile.negators.has(text) ||
-      profile.boosters.has(text) || profile.contrast.has(text) ||
-      (word.elongated && profile.words.has(unstretched(text)))
-    ) known++;
+    knowing.length = 0;
+    for (const profile of profiles.values()) if (knows(profile, word)) knowing.push(profile.code);
+    for (const code of knowing) evidence.set(code, evidence.get(code)! + 1 / knowing.length);
   }
-  return known;
+  return evidence;
 }
 
 /**
@@ -66,22 +78,22 @@ export function detectLanguage(
 
   // The detector is unsure, the text is short, or it named a language we do not score:
   // let the scored languages' words speak.
+  const evidence = evidenceByLanguage(words, profiles);
   let best: string | undefined;
   let bestEvidence = 0;
-  for (const profile of profiles.values()) {
-    const known = evidence(words, profile);
+  for (const [code, known] of evidence) {
     // Ties go to the detector's choice, then to English, the comments' usual language.
     const better = known > bestEvidence ||
-      (known === bestEvidence && known > 0 && (profile.code === detected ||
-        (profile.code === "en" && best !== detected)));
+      (known === bestEvidence && known > 0 &&
+        (code === detected || (code === "en" && best !== detected)));
     if (better) {
-      best = profile.code;
+      best = code;
       bestEvidence = known;
     }
   }
   if (detectedProfile) {
     // A short text in a scored language: switch only when another explains it better.
-    return best !== undefined && bestEvidence > evidence(words, detectedProfile) ? best : detected;
+    return best !== undefined && bestEvidence > evidence.get(detected)! ? best : detected;
   }
   // An unscored or no verdict: a scored language must explain at least half the words, or a
   // third when the detector itself ranks it as the next likeliest.
@@ -89,7 +101,6 @@ export function detectLanguage(
   const runnerUp = Object.entries(result.getScores())
     .sort((a, b) => b[1] - a[1])
     .find(([code]) => profiles.has(code))?.[0];
-  const runnerUpProfile = runnerUp === undefined ? undefined : profiles.get(runnerUp);
-  if (runnerUpProfile && evidence(words, runnerUpProfile) * 3 >= words.length) return runnerUp!;
+  if (runnerUp !== undefined && evidence.get(runnerUp)! * 3 >= words.length) return runnerUp;
   return detected === "" ? UNDETERMINED : detected;
 }
