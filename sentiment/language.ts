@@ -15,6 +15,9 @@ import { type Token, TokenKind, unstretched } from "./tokenize.ts";
 /** The code for "could not tell" (ISO 639-2's "undetermined"). */
 export const UNDETERMINED = "und";
 
+/** Characters the detector reads. */
+const DETECTION_SAMPLE = 600;
+
 /** Below this many words the detector's verdict needs the words' support. */
 const SHORT_TEXT_WORDS = 6;
 
@@ -68,7 +71,10 @@ export function detectLanguage(
     token.kind === TokenKind.WORD && /\p{L}/u.test(token.text)
   );
   if (words.length === 0) return UNDETERMINED;
-  const result = eld.detect(folded);
+  // A comment keeps its language: the opening is enough, and long texts stay cheap.
+  const result = eld.detect(
+    folded.length > DETECTION_SAMPLE ? folded.slice(0, DETECTION_SAMPLE) : folded,
+  );
   const detected = result.language;
   const latin = words.some((word) => /\p{Script=Latin}/u.test(word.text));
   if (detected !== "" && !latin) return detected;

@@ -255,7 +255,9 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
           units.push({ label: "no", valence, sentence, clause, position });
         }
       }
-      clauseWords.push({ text, shouted: token.shouted, opinion: false });
+      // A stretched degree word ("sooo") is kept in its plain form for the look-back.
+      const plain = token.elongated && !profile.boosters.has(text) ? unstretched(text) : text;
+      clauseWords.push({ text: plain, shouted: token.shouted, opinion: false });
       position++;
       continue;
     }
@@ -275,8 +277,7 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
     for (let back = 1; back <= 3 && back <= clauseWords.length; back++) {
       const previous = clauseWords[clauseWords.length - back];
       if (previous.opinion) break;
-      const step = profile.boosters.get(previous.text) ??
-        profile.boosters.get(unstretched(previous.text));
+      const step = profile.boosters.get(previous.text);
       if (step === undefined) continue;
       let added = step * sign * (back === 1 ? 1 : back === 2 ? 0.95 : 0.9);
       if (capsStress && previous.shouted) added += sign * CAPS_STEP;
