@@ -78,9 +78,12 @@ export function detectLanguage(
   const detected = result.language;
   const latin = words.some((word) => /\p{Script=Latin}/u.test(word.text));
   if (detected !== "" && !latin) return detected;
+  if (detected === "en") return detected;
   const detectedProfile = profiles.get(detected);
-  const isShort = words.length < SHORT_TEXT_WORDS || !result.isReliable();
-  if (detected === "en" || (detectedProfile && !isShort)) return detected;
+  // eld's reliability check costs as much as a detection: asked only when it can decide.
+  if (detectedProfile && words.length >= SHORT_TEXT_WORDS && result.isReliable()) {
+    return detected;
+  }
 
   // The detector is unsure, the text is short, or it named a language we do not score:
   // let the scored languages' words speak.
