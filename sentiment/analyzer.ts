@@ -12,7 +12,7 @@ import type {
   ItemError,
 } from "@sentiment/proto/grpc";
 import type { Tag } from "@sentiment/proto/messages";
-import { classify as lexiconClassify } from "./classifier.ts";
+import { type Classification, explain } from "./classifier.ts";
 import type { FailureInjector } from "./failure_injector.ts";
 
 /** gRPC status codes the service answers with (values from the gRPC spec). */
@@ -46,7 +46,7 @@ export interface AnalyzerOptions {
   maxBatchItems: number;
   injector: FailureInjector;
   /** The classifier; the lexicon one unless a test swaps it. */
-  classify?: (text: string) => Tag;
+  classify?: (text: string) => Classification;
 }
 
 /** The service's logic; see {@link createAnalyzer}. */
@@ -90,7 +90,7 @@ function emptyStats(): AnalyzerStats {
 
 /** Creates the service logic over a failure injector and limits. */
 export function createAnalyzer(options: AnalyzerOptions): Analyzer {
-  const classify = options.classify ?? lexiconClassify;
+  const classify = options.classify ?? explain;
   const stats = emptyStats();
   let taken = emptyStats();
 
@@ -111,20 +111,19 @@ export function createAnalyzer(options: AnalyzerOptions): Analyzer {
       };
     }
     const started = performance.now();
-    const tag = classify(request.text);
+    const { tag, score, language, reasons } = classify(request.text);
     const processingTime = performance.now() - started;
     stats.tags[tag]++;
     return {
       ok: true,
-      // score, language and reasons come with the multilingual classifier (issue 13).
       response: {
         commentId: request.commentId,
         tag,
         processingTime,
         cached: false,
-        score: 0,
-        language: "und",
-        reasons: [],
+        score,
+        language,
+        reasons,
       },
     };
   };

@@ -35,6 +35,27 @@ Deno.test("a valid request gets its tag and a measured processing time", () => {
   assertEquals(outcome.response.cached, false);
 });
 
+Deno.test("an answer carries a score in [-1, 1], the language and the reasons", () => {
+  const analyzer = createAnalyzer({ maxTextLength: 200, maxBatchItems: 10, injector: never });
+  const answer = (text: string) => {
+    const outcome = analyzer.analyze(request(text));
+    ok(outcome.ok);
+    return outcome.response;
+  };
+  const praise = answer("I love it, the sound is AMAZING!!!");
+  assertEquals([praise.tag, praise.language], ["POSITIVE", "en"]);
+  ok(praise.score > 0.5 && praise.score <= 1, `score ${praise.score}`);
+  ok(praise.reasons.length >= 1 && praise.reasons.length <= 5, praise.reasons.join(","));
+  ok(praise.reasons.includes("love"), praise.reasons.join(","));
+  const complaint = answer("No funciona, es una basura");
+  assertEquals([complaint.tag, complaint.language], ["NEGATIVE", "es"]);
+  ok(complaint.score < 0 && complaint.score >= -1, `score ${complaint.score}`);
+  const spam = answer("Use my promo code SAVE20 for 20% off");
+  assertEquals([spam.tag, spam.score, spam.reasons], ["UNRELATED", 0, ["promotion"]]);
+  const question = answer("Does it come in blue?");
+  assertEquals([question.tag, question.reasons], ["NEUTRAL", []]);
+});
+
 Deno.test("bad input is INVALID_ARGUMENT even when a failure would be injected", () => {
   const analyzer = createAnalyzer({ maxTextLength: 100, maxBatchItems: 10, injector: always });
   const bad = analyzer.analyze(request(""));
@@ -51,7 +72,7 @@ Deno.test("a batch answers every item in order, each on its own", () => {
       request("awful", "a"),
       request("", "b"),
       request("x".repeat(21), "c"),
-      request("ok", "d"),
+      request("is it blue?", "d"),
     ],
   });
   assertEquals(

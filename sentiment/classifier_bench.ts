@@ -14,6 +14,8 @@ const TEXTS = [
   "Ordered on Monday, tracking says it arrives Thursday.",
   "Honestly didn't expect much but the sound quality is superb.",
   "Customer service is a nightmare, 3 weeks and nothing fixed 😡",
+  "Me encanta, es excelente",
+  "Funktioniert nicht, totaler Schrott",
 ];
 const LONG = `${"The box contains the device, a cable and a manual. ".repeat(90)}I love it.`;
 let sink = 0;

@@ -49,9 +49,10 @@ const TABLE: [Tag, string][] = [
   ["UNRELATED", "What are your opening hours on Sunday?"],
   ["UNRELATED", "Are you open on Christmas Eve?"],
   ["UNRELATED", "Is there parking near the store?"],
-  ["UNRELATED", "Parking there is an absolute nightmare"],
+  // an opinion about something beside the post is still an opinion (issue 13)
+  ["NEGATIVE", "Parking there is an absolute nightmare"],
   ["UNRELATED", "What's the wifi password?"],
-  ["UNRELATED", "Love the free wifi in your café!"],
+  ["POSITIVE", "Love the free wifi in your café!"],
   ["UNRELATED", "Use my promo code SAVE20 for 20% off"],
   ["UNRELATED", "Amazing giveaway!!! Follow and tag 3 friends"],
   ["UNRELATED", "I made $3000 in a week trading bitcoin, DM me"],
@@ -63,7 +64,7 @@ const TABLE: [Tag, string][] = [
   // unicode: full-width letters, curly apostrophes, accents, other scripts
   ["POSITIVE", "ＧＲＥＡＴ product"],
   ["NEGATIVE", "It doesn’t work"],
-  ["POSITIVE", "Café crème maker is perfect, très bien"],
+  ["POSITIVE", "Café crème maker is perfect"],
   ["NEUTRAL", "这是什么型号？"],
   ["NEUTRAL", "Привет из Москвы"],
   // very long text: opinion still found, no crash
