@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { ProcessedComment } from "@sentiment/proto/messages";
 import { commentFrame, SseConnection } from "./sse.ts";
 import { type HistorySource, StreamHub, type StreamHubOptions } from "./stream_hub.ts";
-import { comment, quietLog, readEvents, SseReader } from "./test_fakes.ts";
+import { comment, quietLog, readEvents, SseReader, textDecoding } from "./test_fakes.ts";
 
 /** A table plus a watermark, as the sequencer would present them. */
 class FakeHistory implements HistorySource {
@@ -123,7 +123,7 @@ Deno.test("the hub refuses clients beyond its limit and before the stream has st
 Deno.test("heartbeats are sent to idle clients", async () => {
   const { hub } = hubWith(new FakeHistory(), { heartbeatMs: 20 });
   const connection = hub.connect(null)!;
-  const reader = connection.stream.pipeThrough(new TextDecoderStream()).getReader();
+  const reader = connection.stream.pipeThrough(textDecoding()).getReader();
   let text = "";
   while (!text.includes(": heartbeat")) text += (await reader.read()).value ?? "";
   ok(text.startsWith("retry: 1000\n"));

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { textDecoding } from "@sentiment/infra/testkit";
 import { createLogger, type Logger } from "@sentiment/proto/log";
 import { type ProcessedComment, SCHEMA_VERSION } from "@sentiment/proto/messages";
 
@@ -42,7 +43,7 @@ export class SseReader {
   comments: string[] = [];
 
   constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.pipeThrough(new TextDecoderStream()).getReader();
+    this.#reader = stream.pipeThrough(textDecoding()).getReader();
   }
 
   async next(count: number, timeoutMs = 15_000): Promise<SseEvent[]> {
@@ -95,3 +96,5 @@ export function readEvents(
 ): Promise<SseEvent[]> {
   return new SseReader(stream).next(count, timeoutMs);
 }
+
+export { textDecoding };

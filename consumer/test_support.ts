@@ -31,6 +31,7 @@ import {
   testKafka,
   testRedisUrl,
   type TestTopics,
+  textDecoding,
 } from "@sentiment/infra/testkit";
 
 /** A running sentiment service process on a free port. */
@@ -76,7 +77,7 @@ export async function startSentiment(env: Record<string, string> = {}): Promise<
   const ready = new Promise<void>((resolve) => listening = resolve);
   const pump = async (stream: ReadableStream<Uint8Array>) => {
     let pending = "";
-    for await (const text of stream.pipeThrough(new TextDecoderStream())) {
+    for await (const text of stream.pipeThrough(textDecoding())) {
       pending += text;
       const parts = pending.split("\n");
       pending = parts.pop() ?? "";

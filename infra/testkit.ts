@@ -486,3 +486,15 @@ export async function publishProcessed(
     })),
   });
 }
+
+/**
+ * A stream of text from a stream of UTF-8 bytes. Not TextDecoderStream: in a type check that
+ * also holds an npm JSON import (the sentiment member's lexicons), Node's global types come in
+ * and their TextDecoderStream no longer fits `pipeThrough` on a web ReadableStream.
+ */
+export function textDecoding(): TransformStream<Uint8Array, string> {
+  const decoder = new TextDecoder();
+  return new TransformStream({
+    transform: (chunk, controller) => controller.enqueue(decoder.decode(chunk, { stream: true })),
+  });
+}
