@@ -55,7 +55,12 @@ async function assertStoredOnceAndPublished(
     ids.add(comment.commentId);
   }
   assertEquals(ids, new Set(distinct.keys()));
-  return rows;
+  return Object.assign(rows, { publishedMessages: published.length });
+}
+
+/** One line of figures for the README's reliability table (see e2e/chaos_test.ts). */
+function report(fault: string, figures: Record<string, unknown>): void {
+  console.log(`chaos: ${JSON.stringify({ fault, ...figures })}`);
 }
 
 integrationTest(
@@ -118,6 +123,14 @@ integrationTest(
       const third = await start();
       const rows = await assertStoredOnceAndPublished(db, topics, distinct, [third.process]);
       ok(rows.length === distinct.size);
+      report("consumer kill -9 twice mid-run", {
+        sent: messages.length,
+        distinct: distinct.size,
+        stored: rows.length,
+        deadLettered: 0,
+        // The reader stops once it has every id, so republished copies are counted only so far.
+        republishedAtLeast: rows.publishedMessages - distinct.size,
+      });
 
       // Tags and retry counts against what sentiment said. Failures are kept in Redis, so a
       // comment that waited for its retry at the kill continues its count after the restart;
@@ -209,7 +222,7 @@ integrationTest("Redis flushed mid-run: no duplicate rows, every id still publis
     await redis.flushdb();
     // The rest, plus every comment of the first half sent again: Redis no longer knows them.
     await publish(topics.raw, asMessages([...messages.slice(5000), ...half]));
-    await assertStoredOnceAndPublished(db, topics, distinct, [consumer]);
+    const rows = await assertStoredOnceAndPublished(db, topics, distinct, [consumer]);
     await waitFor("re-sent comments handled", async () => {
       const status = await health(port);
       return status.inFlight === 0 && status.counters.received === messages.length + half.length
@@ -219,6 +232,14 @@ integrationTest("Redis flushed mid-run: no duplicate rows, every id still publis
     const status = await health(port);
     ok(status.counters.alreadyStored >= halfDistinct, "PostgreSQL caught what Redis forgot");
     assertEquals(await storedCount(db), distinct.size);
+    report("Redis FLUSHDB mid-run", {
+      sent: messages.length + half.length,
+      distinct: distinct.size,
+      stored: rows.length,
+      caughtByPostgres: status.counters.alreadyStored,
+      deadLettered: status.counters.deadLettered,
+      republished: rows.publishedMessages - distinct.size,
+    });
   } finally {
     redis.disconnect();
     const [status] = await harness.stop();
@@ -285,7 +306,27 @@ integrationTest(
       }
       ok(peak <= maxInFlight, `in-flight ${peak} stays within ${maxInFlight}`);
       await unblock();
-      await assertStoredOnceAndPublished(db, topics, distinct, [consumer]);
+      const backAt = Date.now();
+      const before = await storedCount(db);
+      await waitFor(
+        "storing again",
+        async () => (await storedCount(db)) > before ? true : undefined,
+        [
+          consumer,
+        ],
+        60_000,
+      );
+      const stallMs = Date.now() - backAt;
+      const rows = await assertStoredOnceAndPublished(db, topics, distinct, [consumer]);
+      report("PostgreSQL refusing connections 20 s", {
+        sent: messages.length,
+        distinct: distinct.size,
+        stored: rows.length,
+        deadLettered: 0,
+        republished: rows.publishedMessages - distinct.size,
+        peakInFlight: peak,
+        stallAfterBackMs: stallMs,
+      });
       const after = await health(port);
       assertEquals(after.status, "ok");
       ok(
