@@ -8,20 +8,39 @@
  * createdAt, `q` (case-insensitive substring of the text). The cursor is opaque to clients:
  * base64url of the last key, with the timestamp at full microsecond precision.
  *
+ * Every parameter is validated before it reaches SQL (a bad one is a 400 naming it): text
+ * without NUL or unpaired surrogates, bounded lengths, strict formats. Sources and comment ids
+ * follow the tolerant-reader policy of the messages, no stricter: a source is any text of 1–64
+ * characters (trimmed and lowercased, as the consumer stores it), a comment id 1–128 characters
+ * of `[A-Za-z0-9_:.-]` (a UUID is lowercased, as the consumer stores it).
+ *
  * @module
  */
 import type postgres from "postgres";
 import { z } from "zod";
 import type { CommentsPage } from "@sentiment/proto/api";
-import { type ProcessedComment, SourceSchema, TagSchema } from "@sentiment/proto/messages";
+import { type ProcessedComment, TagSchema } from "@sentiment/proto/messages";
 import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
 import { apiError, BadParameter, json } from "./http.ts";
-import { parseQuery, parseValue } from "./params.ts";
+import { isoDateTime, parseQuery, parseValue, sqlText } from "./params.ts";
 import type { Handler } from "./router.ts";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 export const MAX_Q_LENGTH = 200;
+export const MAX_SOURCE_LENGTH = 64;
+
+const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A comment id as the consumer stores it: 1–128 of [A-Za-z0-9_:.-]; UUIDs in lower case. */
+export const CommentIdSchema = z.string()
+  .regex(/^[A-Za-z0-9_:.-]{1,128}$/, "expected 1-128 characters of A-Z a-z 0-9 _ : . -")
+  .transform((id) => UUID_PATTERN.test(id) ? id.toLowerCase() : id);
+
+/** A source as the consumer stores it: trimmed, lower case, 1–64 characters. */
+export const SourceParamSchema = sqlText().trim().toLowerCase()
+  .min(1, "must not be empty")
+  .max(MAX_SOURCE_LENGTH);
 
 /** The key of the last item of a page. */
 export interface CursorKey {
@@ -31,8 +50,8 @@ export interface CursorKey {
 }
 
 const CursorKeySchema = z.strictObject({
-  t: z.iso.datetime({ offset: true }),
-  id: z.uuid(),
+  t: isoDateTime(),
+  id: CommentIdSchema,
 });
 
 export function encodeCursor(key: CursorKey): string {
@@ -42,6 +61,7 @@ export function encodeCursor(key: CursorKey): string {
 export function decodeCursor(cursor: string): CursorKey {
   let parsed: unknown;
   try {
+    if (!/^[A-Za-z0-9_-]*$/.test(cursor)) throw new Error("not base64url");
     parsed = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
   } catch {
     throw new BadParameter("cursor", "cursor is not one this api issued");
@@ -51,14 +71,12 @@ export function decodeCursor(cursor: string): CursorKey {
   return result.data;
 }
 
-const isoDateTime = z.iso.datetime({ offset: true, message: "expected an ISO 8601 date-time" });
-
 export const CommentsQuerySchema = z.strictObject({
   tag: TagSchema.optional(),
-  source: SourceSchema.optional(),
-  from: isoDateTime.optional(),
-  to: isoDateTime.optional(),
-  q: z.string().min(1, "must not be empty").max(MAX_Q_LENGTH).optional(),
+  source: SourceParamSchema.optional(),
+  from: isoDateTime().optional(),
+  to: isoDateTime().optional(),
+  q: sqlText().min(1, "must not be empty").max(MAX_Q_LENGTH).optional(),
   limit: z.string().regex(/^\d{1,4}$/, "expected a whole number")
     .transform(Number)
     .pipe(z.int().min(1).max(MAX_PAGE_SIZE))
@@ -68,7 +86,7 @@ export const CommentsQuerySchema = z.strictObject({
 
 export interface CommentsFilter {
   tag?: ProcessedComment["tag"];
-  source?: ProcessedComment["source"];
+  source?: string;
   from?: string;
   to?: string;
   q?: string;
@@ -103,11 +121,46 @@ export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
+/**
+ * SQLSTATE 22P02: PostgreSQL could not read a parameter as its column's type. While
+ * `comments.comment_id` is a UUID column, an id of another kind (valid by the message policy)
+ * cannot be stored, so it matches no row rather than failing the request.
+ */
+function isUnreadableId(error: unknown): boolean {
+  return (error as { code?: unknown } | null)?.code === "22P02";
+}
+
 export function commentsReader(sql: postgres.Sql): CommentsReader {
   const empty = sql``;
   return {
     async page(filter) {
-      const rows = await sql<(CommentRow & { created_key: string })[]>`
+      try {
+        return await readPage(filter);
+      } catch (error) {
+        if (filter.after && isUnreadableId(error)) {
+          throw new BadParameter("cursor", "cursor is not one this api issued");
+        }
+        throw error;
+      }
+    },
+    async byId(commentId) {
+      try {
+        const [row] = await sql<CommentRow[]>`
+          SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
+                 consumer_id, retry_count
+            FROM comments WHERE comment_id = ${commentId}`;
+        return row ? rowToComment(row) : null;
+      } catch (error) {
+        if (isUnreadableId(error)) return null;
+        throw error;
+      }
+    },
+  };
+
+  // Timestamps go as text (`::text::timestamptz`): typed as timestamptz, postgres.js would
+  // pass them through a JS Date, which keeps milliseconds only; a cursor needs microseconds.
+  async function readPage(filter: CommentsFilter): Promise<CommentsPage> {
+    const rows = await sql<(CommentRow & { created_key: string })[]>`
         SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
                consumer_id, retry_count,
                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
@@ -116,41 +169,29 @@ export function commentsReader(sql: postgres.Sql): CommentsReader {
          WHERE true
            ${filter.tag ? sql`AND tag = ${filter.tag}` : empty}
            ${filter.source ? sql`AND source = ${filter.source}` : empty}
-           ${filter.from ? sql`AND created_at >= ${filter.from}::timestamptz` : empty}
-           ${filter.to ? sql`AND created_at < ${filter.to}::timestamptz` : empty}
+           ${filter.from ? sql`AND created_at >= ${filter.from}::text::timestamptz` : empty}
+           ${filter.to ? sql`AND created_at < ${filter.to}::text::timestamptz` : empty}
            ${filter.q ? sql`AND text ILIKE ${likePattern(filter.q)}` : empty}
            ${
-        filter.after
-          ? sql`AND (created_at, comment_id) < (${filter.after.t}::timestamptz, ${filter.after.id}::text)`
-          : empty
-      }
+      filter.after
+        ? sql`AND (created_at, comment_id) < (${filter.after.t}::text::timestamptz, ${filter.after.id}::text)`
+        : empty
+    }
          ORDER BY created_at DESC, comment_id DESC
          LIMIT ${filter.limit + 1}`;
-      const more = rows.length > filter.limit;
-      const items = rows.slice(0, filter.limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map(rowToComment),
-        nextCursor: more && last
-          ? encodeCursor({ t: last.created_key, id: last.comment_id })
-          : null,
-      };
-    },
-    async byId(commentId) {
-      const [row] = await sql<CommentRow[]>`
-        SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-               consumer_id, retry_count
-          FROM comments WHERE comment_id = ${commentId}::text`;
-      return row ? rowToComment(row) : null;
-    },
-  };
+    const more = rows.length > filter.limit;
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(rowToComment),
+      nextCursor: more && last ? encodeCursor({ t: last.created_key, id: last.comment_id }) : null,
+    };
+  }
 }
 
 export function listCommentsHandler(reader: CommentsReader): Handler {
   return async (_request, { url }) => json(await reader.page(parseCommentsQuery(url)));
 }
-
-const CommentIdSchema = z.uuid({ message: "expected a UUID" });
 
 export function commentByIdHandler(reader: CommentsReader): Handler {
   return async (_request, { params, url }) => {
