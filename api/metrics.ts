@@ -63,6 +63,21 @@ export function createApiMetrics(sources: ApiMetricSources): Registry {
       () => sources.hub().closedForOverflow,
     ],
     [
+      "api_sse_clients_closed_for_stall_total",
+      "SSE clients disconnected because their socket took no data for API_SSE_STALL_TIMEOUT_MS.",
+      () => sources.hub().closedForStall,
+    ],
+    [
+      "api_sse_refused_full_total",
+      "SSE connections refused because API_SSE_MAX_CLIENTS streams were open.",
+      () => sources.hub().refusedFull,
+    ],
+    [
+      "api_sse_refused_per_address_total",
+      "SSE connections refused because their address held API_SSE_MAX_CLIENTS_PER_ADDRESS.",
+      () => sources.hub().refusedPerAddress,
+    ],
+    [
       "api_unauthorized_requests_total",
       "Requests refused with 401 (API_TOKEN missing or wrong).",
       sources.unauthorized,
@@ -82,6 +97,22 @@ export function createApiMetrics(sources: ApiMetricSources): Registry {
     "Bytes queued for all SSE clients.",
     () => sources.hub().queuedBytes,
   );
+  gaugeFrom(
+    registry,
+    "api_sse_addresses",
+    "Client addresses holding at least one SSE stream.",
+    () => sources.hub().addresses,
+  );
+  // Memory, split as V8 sees it, to tell a heap leak from buffers outside it.
+  const memory: [string, string, keyof Deno.MemoryUsage][] = [
+    ["api_process_resident_memory_bytes", "Resident memory of the process.", "rss"],
+    ["api_process_heap_used_bytes", "V8 heap in use.", "heapUsed"],
+    ["api_process_heap_total_bytes", "V8 heap reserved.", "heapTotal"],
+    ["api_process_external_bytes", "Memory of objects outside the V8 heap (buffers).", "external"],
+  ];
+  for (const [name, help, field] of memory) {
+    gaugeFrom(registry, name, help, () => Deno.memoryUsage()[field]);
+  }
   gaugeFrom(
     registry,
     "api_stream_pending",
