@@ -11,6 +11,7 @@ import {
   metricsResponse,
   type Registry,
 } from "@sentiment/proto/metrics";
+import type { HeapKeeperStats } from "./heap_keeper.ts";
 import type { SequencerStats } from "./sequencer.ts";
 import type { StreamHubStats } from "./stream_hub.ts";
 
@@ -21,6 +22,8 @@ export interface ApiMetricSources {
   consumer: () => { received: number; invalid: number };
   /** Requests refused for a missing or wrong token. */
   unauthorized: () => number;
+  /** The heap keeper's collections (absent: not counted). */
+  heap?: () => HeapKeeperStats;
 }
 
 /** Registers the api's metrics over `sources`. */
@@ -83,6 +86,21 @@ export function createApiMetrics(sources: ApiMetricSources): Registry {
       sources.unauthorized,
     ],
   ];
+  if (sources.heap) {
+    const heap = sources.heap;
+    counters.push(
+      [
+        "api_heap_collections_total",
+        "Full garbage collections run because the heap had doubled (see heap_keeper.ts).",
+        () => heap().collections,
+      ],
+      [
+        "api_heap_collection_pause_seconds_total",
+        "Time spent in those collections.",
+        () => heap().pauseMs / 1000,
+      ],
+    );
+  }
   for (const [name, help, read] of counters) counterFrom(registry, name, help, read);
   gaugeFrom(registry, "api_sse_clients", "SSE clients connected.", () => sources.hub().clients);
   gaugeFrom(

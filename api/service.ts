@@ -9,6 +9,7 @@ import { redact } from "@sentiment/proto/config";
 import type { Logger } from "@sentiment/proto/log";
 import { createApp } from "./app.ts";
 import { createCommentsStore } from "./comments_store.ts";
+import { startHeapKeeper } from "./heap_keeper.ts";
 import { serveHttp } from "./http_server.ts";
 import { commentsReader } from "./comments_query.ts";
 import type { ApiConfig } from "./config.ts";
@@ -40,6 +41,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     connection: { application_name: `api-${config.instanceId}`.slice(0, 63) },
   });
   const store = createCommentsStore(sql);
+  const heap = await startHeapKeeper(log.child({ part: "heap" }));
   // The hub reads the watermark lazily, so it can exist before the sequencer that feeds it.
   const hub = new StreamHub({
     get watermark() {
@@ -54,6 +56,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     backfillPage: config.sse.backfillPage,
     heartbeatMs: config.sse.heartbeatMs,
     retryMs: config.sse.retryMs,
+    onRelease: () => heap.release(),
   }, log.child({ part: "hub" }));
   const sequencer = new Sequencer(
     store,
@@ -90,6 +93,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
 
   let unauthorized = 0;
   const registry = createApiMetrics({
+    heap: () => heap.stats(),
     hub: () => hub.stats(),
     sequencer: () => sequencer.stats(),
     consumer: () => consumer.stats(),
@@ -142,6 +146,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
   } catch (error) {
     // Nothing may keep running when the port cannot be bound.
     clearInterval(poll);
+    heap.stop();
     hub.close();
     await sequencer.stop();
     await consumer.stop();
@@ -172,6 +177,7 @@ export async function startApi(config: ApiConfig, log: Logger): Promise<RunningA
     stopping ??= (async () => {
       clearInterval(summary);
       clearInterval(poll);
+      heap.stop();
       // Ends every stream; the server then waits for open connections up to the grace.
       hub.close();
       await server.close(config.shutdownGraceMs);

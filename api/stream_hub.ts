@@ -61,6 +61,8 @@ export interface StreamHubOptions {
   retryMs: number;
   /** Clock (tests). */
   now?: () => number;
+  /** Called when a client's socket is gone (its objects are garbage now). */
+  onRelease?: () => void;
 }
 
 /** What a new stream starts after, and whether it first tells the client its id was reset. */
@@ -358,6 +360,7 @@ export class StreamHub {
   /** The socket is gone: only now is the slot free. */
   #ended(client: Client): void {
     if (!this.#clients.delete(client.id)) return;
+    this.#options.onRelease?.();
     const held = (this.#perAddress.get(client.address) ?? 1) - 1;
     if (held > 0) this.#perAddress.set(client.address, held);
     else this.#perAddress.delete(client.address);
