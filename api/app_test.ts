@@ -395,6 +395,10 @@ Deno.test("statistics count any source, even one named like an object key", asyn
   const body = await response.json();
   assertEquals(body.total, 7);
   assertEquals([body.bySource.twitter, body.bySource.reddit], [3, 0]);
+  assertEquals(body.bySource.trustpilot, 2);
+  assertEquals(body.bySource.constructor, 1);
+  // zod's record leaves "__proto__" out of the body; it still counts in the total, harmlessly.
+  assertEquals(Object.getPrototypeOf(body.bySource), Object.prototype);
   assertEquals(Object.getPrototypeOf(body.byTag), Object.prototype);
   assertEquals(body.byTag.NEUTRAL, 1);
 });

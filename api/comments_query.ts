@@ -10,16 +10,21 @@
  *
  * Every parameter is validated before it reaches SQL (a bad one is a 400 naming it): text
  * without NUL or unpaired surrogates, bounded lengths, strict formats. Sources and comment ids
- * follow the tolerant-reader policy of the messages, no stricter: a source is any text of 1–64
- * characters (trimmed and lowercased, as the consumer stores it), a comment id 1–128 characters
- * of `[A-Za-z0-9_:.-]` (a UUID is lowercased, as the consumer stores it).
+ * follow the tolerant-reader policy of the messages (proto's SourceSchema and CommentIdSchema),
+ * no stricter: a source is any text of 1–64 characters (trimmed and lowercased, as the consumer
+ * stores it), a comment id 1–128 characters of `[A-Za-z0-9_:.-]` (a UUID lowercased).
  *
  * @module
  */
 import type postgres from "postgres";
 import { z } from "zod";
 import type { CommentsPage } from "@sentiment/proto/api";
-import { type ProcessedComment, TagSchema } from "@sentiment/proto/messages";
+import {
+  CommentIdSchema,
+  type ProcessedComment,
+  SourceSchema,
+  TagSchema,
+} from "@sentiment/proto/messages";
 import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
 import { apiError, BadParameter, json } from "./http.ts";
 import { isoDateTime, parseQuery, parseValue, sqlText } from "./params.ts";
@@ -28,19 +33,11 @@ import type { Handler } from "./router.ts";
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 export const MAX_Q_LENGTH = 200;
-export const MAX_SOURCE_LENGTH = 64;
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** A comment id as the consumer stores it: 1–128 of [A-Za-z0-9_:.-]; UUIDs in lower case. */
-export const CommentIdSchema = z.string()
-  .regex(/^[A-Za-z0-9_:.-]{1,128}$/, "expected 1-128 characters of A-Z a-z 0-9 _ : . -")
-  .transform((id) => UUID_PATTERN.test(id) ? id.toLowerCase() : id);
-
-/** A source as the consumer stores it: trimmed, lower case, 1–64 characters. */
-export const SourceParamSchema = sqlText().trim().toLowerCase()
-  .min(1, "must not be empty")
-  .max(MAX_SOURCE_LENGTH);
+/**
+ * A source as the consumer stores it (proto's SourceSchema: trimmed, lower case, 1–64
+ * characters), and text PostgreSQL can take.
+ */
+export const SourceParamSchema = sqlText().pipe(SourceSchema);
 
 /** The key of the last item of a page. */
 export interface CursorKey {

@@ -193,6 +193,30 @@ integrationTest(
   },
 );
 
+integrationTest(
+  "score, language and reasons reach SSE clients; fields the api does not know are dropped",
+  async () => {
+    await using t = await setup();
+    const client = await openStream(t.api.url);
+    const [stored] = await storeComments(t.db.sql, [{ source: "trustpilot" }]);
+    const enriched = {
+      ...stored,
+      score: 0.5,
+      language: "fr",
+      reasons: ["super"],
+      author: "not part of the contract",
+    };
+    await t.producer.send({
+      topic: t.topics.processed,
+      messages: [{ key: stored.commentId, value: JSON.stringify(enriched) }],
+    });
+    const [event] = await client.next(1);
+    const { author: _author, ...expected } = enriched;
+    assertEquals(event.data, expected);
+    await client.cancel();
+  },
+);
+
 integrationTest("two api instances each stream every comment", async () => {
   await using t = await setup();
   const ports = [await freePort(), await freePort()];
