@@ -10,6 +10,12 @@
  * catching up holds at most one backfill page (API_SSE_BACKFILL_PAGE rows), read only when its
  * queue is empty.
  *
+ * Outside the process, the kernel holds what the socket has taken but the client has not read:
+ * up to the socket's send buffer (Linux grows it to `net.ipv4.tcp_wmem`'s maximum, 4 MiB by
+ * default), plus the client's receive buffer on the same host. No process can count those bytes,
+ * so they are bounded in time instead: once the socket takes nothing more, queued bytes stop
+ * moving, and after the stall timeout the connection is reset, which frees them at once.
+ *
  * @module
  */
 import { SSE_COMMENT_EVENT } from "@sentiment/proto/api";

@@ -21,10 +21,16 @@
  * Live deliveries are filtered by `seq > hwm` as well, which covers a client that resumed from an
  * id above W (e.g. one it got from another instance).
  *
- * ## Slow clients
+ * A client whose Last-Event-ID cannot be resumed from (ahead of every stored seq, or not a seq;
+ * decided in stream_handler.ts) starts after the newest seq with an `event: reset` first.
+ *
+ * ## Slow, stalled and greedy clients
  * A catching-up client reads the next page only when its buffer is empty, so it costs at most one
- * page (API_SSE_BACKFILL_PAGE rows). A live client that falls more than `bufferBytes` behind is closed (see {@link SseConnection}),
- * and it resumes by Last-Event-ID without loss.
+ * page (API_SSE_BACKFILL_PAGE rows). A live client that falls more than `bufferBytes` behind, or
+ * whose queued bytes have not moved for `stallTimeoutMs` (its socket takes nothing: a reader
+ * that stopped), is closed (see {@link SseConnection}); its socket is reset and it resumes by
+ * Last-Event-ID without loss. A slot is held from connect until the socket is gone, closed or
+ * not, so `maxClients` and `maxClientsPerAddress` count open sockets.
  *
  * @module
  */
