@@ -56,9 +56,12 @@ export async function serveHttp(
   handler: WebHandler,
   options: HttpServerOptions,
 ): Promise<HttpServer> {
-  const server = createServer({ noDelay: true }, (incoming, outgoing) => {
-    void respond(handler, options, incoming, outgoing);
-  });
+  // A socket buffers one 64 KiB write (MAX_WRITE_BYTES in sse.ts) before it reports
+  // backpressure, which the stream counts as that write in flight.
+  const server = createServer(
+    { noDelay: true, highWaterMark: 64 * 1024 },
+    (incoming, outgoing) => void respond(handler, options, incoming, outgoing),
+  );
   // Idle keep-alive connections are closed after 5 s (node's default); streams are not idle.
   server.keepAliveTimeout = 5_000;
   await new Promise<void>((resolve, reject) => {
