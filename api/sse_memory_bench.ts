@@ -2,6 +2,7 @@
  * SSE memory benchmark (not a test): does the api give back what stream clients took?
  *
  *   deno run -P=api-bench api/sse_memory_bench.ts [--rounds=3] [--clients=1000] [--comments=200]
+ *     [--dead=20]
  *
  * Needs Kafka and PostgreSQL (`deno task infra start`). Starts the api as a real process over a
  * fresh database and topic; then, for each round, connects `clients` SSE clients (raw TCP, each
@@ -10,6 +11,11 @@
  * resident memory (ps) before and after the round, with its V8 heap and external memory when
  * its /metrics reports them. A last line says whether RSS stayed flat (within 10 %) after the
  * first round, which pays for one-time allocations (code, pools, buffers the allocator keeps).
+ *
+ * Then `dead` clients connect and never read while 4.6 MB of comments stream (more than the
+ * kernel takes, less than the kernel and API_SSE_CLIENT_BUFFER_BYTES together, so the stall
+ * timer, at 5 s here, has to find them): it prints how many the api closed and why, how many
+ * slots remain taken, and the kernel's send queues towards them while stuck and after (`ss`).
  *
  * @module
  */
@@ -31,6 +37,7 @@ const flag = (name: string, fallback: number) => {
 const rounds = flag("rounds", 3);
 const clients = flag("clients", 1_000);
 const comments = flag("comments", 200);
+const dead = flag("dead", 20);
 const TEXT = "A comment long enough to look like one people write, with a few words more. "
   .repeat(4);
 
@@ -100,6 +107,7 @@ await using api = startService("api", {
   API_PORT: String(port),
   API_SSE_MAX_CLIENTS: String(clients + 10),
   API_SSE_MAX_CLIENTS_PER_ADDRESS: String(clients + 10),
+  API_SSE_STALL_TIMEOUT_MS: "5000",
   LOG_LEVEL: "warn",
 });
 await waitUntilReady(url);
@@ -162,8 +170,58 @@ for (let round = 1; round <= rounds; round++) {
   console.log(JSON.stringify(result));
   results.push(result);
 }
-await producer.disconnect();
 console.table(results);
+
+/** Bytes in the send queues of the api's sockets on `port` (what the kernel holds for clients). */
+async function kernelSendQueue(): Promise<number> {
+  const output = await new Deno.Command("ss", {
+    args: ["-tnH", "state", "all", `sport = :${port}`],
+  })
+    .output();
+  return new TextDecoder().decode(output.stdout).split("\n").filter((line) => line.trim() !== "")
+    .reduce((sum, line) => sum + Number(line.trim().split(/\s+/)[2] ?? 0), 0);
+}
+
+if (dead > 0) {
+  const silent = await Promise.all(Array.from({ length: dead }, async () => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(
+      new TextEncoder().encode("GET /api/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+    );
+    return conn;
+  }));
+  await eventually(async () => (await gauge(url, "api_sse_clients")) === dead || undefined);
+  const rssBefore = await rssMiB(api.pid);
+  for (let sent = 0; sent < 1_100; sent += 100) {
+    const stored = await storeComments(
+      db.sql,
+      Array.from({ length: 100 }, () => ({ text: "d".repeat(4_000) })),
+    );
+    await publish(producer, topics.processed, stored);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  const queuedWhileStuck = await kernelSendQueue();
+  const rssStuck = await rssMiB(api.pid);
+  await new Promise((resolve) => setTimeout(resolve, 8_000));
+  const report = {
+    deadClients: dead,
+    closedForStall: await gauge(url, "api_sse_clients_closed_for_stall_total"),
+    closedForOverflow: await gauge(url, "api_sse_clients_closed_for_overflow_total"),
+    slotsTakenAfter: await gauge(url, "api_sse_clients"),
+    kernelSendQueueMiB: +(queuedWhileStuck / 1_048_576).toFixed(1),
+    kernelSendQueueAfterMiB: +((await kernelSendQueue()) / 1_048_576).toFixed(1),
+    rssBeforeMiB: +rssBefore.toFixed(1),
+    rssWhileStuckMiB: +rssStuck.toFixed(1),
+    rssAfterMiB: +(await rssMiB(api.pid)).toFixed(1),
+  };
+  console.log(JSON.stringify(report));
+  for (const conn of silent) {
+    try {
+      conn.close();
+    } catch { /* reset by the api */ }
+  }
+}
+await producer.disconnect();
 if (results.length > 1) {
   const reference = results[0].rssAfterMiB;
   const last = results[results.length - 1].rssAfterMiB;
