@@ -63,6 +63,11 @@ Deno.test("every bad /api/comments parameter gets a 400 naming it", async () => 
     ["source=a%00", "source"],
     ["q=%00", "q"],
     ["from=0000-06-01T00:00:00Z", "from"],
+    ["language=", "language"],
+    ["language=EN", "language"],
+    ["language=e", "language"],
+    ["language=engl", "language"],
+    ["language=e1", "language"],
     ["from=yesterday", "from"],
     ["to=2026-13-01T00:00:00Z", "to"],
     ["from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "to"],
@@ -86,13 +91,14 @@ Deno.test("good /api/comments parameters reach the reader parsed", async () => {
   const { get, filters } = app();
   const cursor = encodeCursor({ t: "2026-01-01T00:00:00.123456Z", id: comment(1).commentId });
   const response = await get(
-    `/api/comments?tag=NEGATIVE&source=reddit&from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00%2B01:00&q=100%25&limit=20&cursor=${cursor}`,
+    `/api/comments?tag=NEGATIVE&source=reddit&language=es&from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00%2B01:00&q=100%25&limit=20&cursor=${cursor}`,
   );
   assertEquals(response.status, 200);
   assertEquals((await response.json()).items.length, 2);
   assertEquals(filters[0], {
     tag: "NEGATIVE",
     source: "reddit",
+    language: "es",
     from: "2026-01-01T00:00:00Z",
     to: "2026-02-01T00:00:00+01:00",
     q: "100%",
@@ -101,6 +107,10 @@ Deno.test("good /api/comments parameters reach the reader parsed", async () => {
   });
   await get("/api/comments");
   assertEquals(filters[1].limit, 50);
+  for (const language of ["de", "und", "deu"]) {
+    assertEquals((await get(`/api/comments?language=${language}`)).status, 200, language);
+    assertEquals(filters.at(-1)!.language, language);
+  }
   // Any source, not only the six known ones, in the form the consumer stores it.
   for (const [sent, expected] of [["trustpilot", "trustpilot"], ["%20LinkedIn%20", "linkedin"]]) {
     assertEquals((await get(`/api/comments?source=${sent}`)).status, 200, sent);

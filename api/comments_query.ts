@@ -4,8 +4,8 @@
  * Pages are ordered by `(created_at DESC, comment_id DESC)`, the order of the
  * `comments_*created_idx` indexes, and the cursor is the key of the last item of a page, so a
  * page never repeats or skips a row even while new comments arrive (new ones are newer and land
- * before the first page). Filters: `tag`, `source`, `from` (inclusive) and `to` (exclusive) on
- * createdAt, `q` (case-insensitive substring of the text). The cursor is opaque to clients:
+ * before the first page). Filters: `tag`, `source`, `language`, `from` (inclusive) and `to`
+ * (exclusive) on createdAt, `q` (case-insensitive substring of the text). The cursor is opaque to clients:
  * base64url of the last key, with the timestamp at full microsecond precision.
  *
  * Every parameter is validated before it reaches SQL (a bad one is a 400 naming it): text
@@ -26,6 +26,7 @@ import {
   TagSchema,
 } from "@sentiment/proto/messages";
 import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
+import { commentColumns } from "./comments_store.ts";
 import { apiError, BadParameter, json } from "./http.ts";
 import { isoDateTime, parseQuery, parseValue, sqlText } from "./params.ts";
 import type { Handler } from "./router.ts";
@@ -38,6 +39,16 @@ export const MAX_Q_LENGTH = 200;
  * characters), and text PostgreSQL can take.
  */
 export const SourceParamSchema = sqlText().pipe(SourceSchema);
+
+/**
+ * A language as the sentiment service reports it: an ISO 639 code of 2–3 lowercase letters, or
+ * "und" (undetermined). Three letters are allowed though the service sends two, so a client
+ * asking for a 639-2 code gets an empty page, not an error.
+ */
+export const LanguageParamSchema = z.string().regex(
+  /^[a-z]{2,3}$/,
+  'expected an ISO 639 code of 2-3 lowercase letters, or "und"',
+);
 
 /** The key of the last item of a page. */
 export interface CursorKey {
@@ -71,6 +82,7 @@ export function decodeCursor(cursor: string): CursorKey {
 export const CommentsQuerySchema = z.strictObject({
   tag: TagSchema.optional(),
   source: SourceParamSchema.optional(),
+  language: LanguageParamSchema.optional(),
   from: isoDateTime().optional(),
   to: isoDateTime().optional(),
   q: sqlText().min(1, "must not be empty").max(MAX_Q_LENGTH).optional(),
@@ -84,6 +96,7 @@ export const CommentsQuerySchema = z.strictObject({
 export interface CommentsFilter {
   tag?: ProcessedComment["tag"];
   source?: string;
+  language?: string;
   from?: string;
   to?: string;
   q?: string;
@@ -100,6 +113,7 @@ export function parseCommentsQuery(url: URL): CommentsFilter {
   return {
     tag: query.tag,
     source: query.source,
+    language: query.language,
     from: query.from,
     to: query.to,
     q: query.q,
@@ -118,39 +132,15 @@ export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-/**
- * SQLSTATE 22P02: PostgreSQL could not read a parameter as its column's type. While
- * `comments.comment_id` is a UUID column, an id of another kind (valid by the message policy)
- * cannot be stored, so it matches no row rather than failing the request.
- */
-function isUnreadableId(error: unknown): boolean {
-  return (error as { code?: unknown } | null)?.code === "22P02";
-}
-
 export function commentsReader(sql: postgres.Sql): CommentsReader {
   const empty = sql``;
+  const columns = commentColumns(sql);
   return {
-    async page(filter) {
-      try {
-        return await readPage(filter);
-      } catch (error) {
-        if (filter.after && isUnreadableId(error)) {
-          throw new BadParameter("cursor", "cursor is not one this api issued");
-        }
-        throw error;
-      }
-    },
+    page: (filter) => readPage(filter),
     async byId(commentId) {
-      try {
-        const [row] = await sql<CommentRow[]>`
-          SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-                 consumer_id, retry_count
-            FROM comments WHERE comment_id = ${commentId}`;
-        return row ? rowToComment(row) : null;
-      } catch (error) {
-        if (isUnreadableId(error)) return null;
-        throw error;
-      }
+      const [row] = await sql<CommentRow[]>`
+        SELECT ${columns} FROM comments WHERE comment_id = ${commentId}::text`;
+      return row ? rowToComment(row) : null;
     },
   };
 
@@ -158,14 +148,14 @@ export function commentsReader(sql: postgres.Sql): CommentsReader {
   // pass them through a JS Date, which keeps milliseconds only; a cursor needs microseconds.
   async function readPage(filter: CommentsFilter): Promise<CommentsPage> {
     const rows = await sql<(CommentRow & { created_key: string })[]>`
-        SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-               consumer_id, retry_count,
+        SELECT ${columns},
                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
                  AS created_key
           FROM comments
          WHERE true
            ${filter.tag ? sql`AND tag = ${filter.tag}` : empty}
            ${filter.source ? sql`AND source = ${filter.source}` : empty}
+           ${filter.language ? sql`AND language = ${filter.language}` : empty}
            ${filter.from ? sql`AND created_at >= ${filter.from}::text::timestamptz` : empty}
            ${filter.to ? sql`AND created_at < ${filter.to}::text::timestamptz` : empty}
            ${filter.q ? sql`AND text ILIKE ${likePattern(filter.q)}` : empty}
