@@ -6,11 +6,12 @@
  */
 import type { Logger } from "@sentiment/proto/log";
 import { bearerAuth } from "./auth.ts";
+import { clientAddress, normalizeAddress } from "./client_address.ts";
 import { commentByIdHandler, type CommentsReader, listCommentsHandler } from "./comments_query.ts";
 import { healthHandler, type Probe, readyHandler } from "./health.ts";
-import { createRouter, type Route } from "./router.ts";
+import { type AppHandler, createRouter, type Route } from "./router.ts";
 import { type ReadStatistics, statisticsHandler } from "./statistics.ts";
-import { type StreamConnector, streamHandler } from "./stream_handler.ts";
+import { type NewestStoredSeq, type StreamConnector, streamHandler } from "./stream_handler.ts";
 
 export interface AppDeps {
   comments: CommentsReader;
@@ -18,6 +19,10 @@ export interface AppDeps {
   stream: StreamConnector;
   /** Resolves true once the stream can accept clients (false after a wait). */
   streamStarted: () => Promise<boolean>;
+  /** The highest stored seq, to tell a Last-Event-ID ahead of every comment. */
+  newestStored: NewestStoredSeq;
+  /** Peers whose X-Forwarded-For names the client (API_TRUSTED_PROXIES). */
+  trustedProxies?: readonly string[];
   probes: Record<string, Probe>;
   corsOrigins: readonly string[];
   log: Logger;
@@ -29,8 +34,13 @@ export interface AppDeps {
   onUnauthorized?: () => void;
 }
 
-export function createApp(deps: AppDeps): (request: Request) => Promise<Response> {
-  const stream = streamHandler(deps.stream, deps.streamStarted);
+/** The api's request handler; the HTTP server passes the peer's address as `info`. */
+export function createApp(deps: AppDeps): AppHandler {
+  const stream = streamHandler({
+    hub: deps.stream,
+    whenStarted: deps.streamStarted,
+    newestStored: deps.newestStored,
+  });
   const routes: Route[] = [
     { method: "GET", path: "/api/stream", handler: stream },
     { method: "GET", path: "/api/sse/comments", handler: stream },
@@ -47,5 +57,15 @@ export function createApp(deps: AppDeps): (request: Request) => Promise<Response
     if (refused) deps.onUnauthorized?.();
     return refused;
   };
-  return createRouter(routes, { corsOrigins: deps.corsOrigins, log: deps.log, authorize });
+  const router = createRouter(routes, { corsOrigins: deps.corsOrigins, log: deps.log, authorize });
+  const trusted = new Set((deps.trustedProxies ?? []).map(normalizeAddress));
+  return (request, info) => {
+    if (!info) return router(request);
+    const remoteAddress = clientAddress(
+      normalizeAddress(info.remoteAddress),
+      request.headers.get("x-forwarded-for"),
+      trusted,
+    );
+    return router(request, { remoteAddress });
+  };
 }

@@ -4,24 +4,51 @@
  * Pages are ordered by `(created_at DESC, comment_id DESC)`, the order of the
  * `comments_*created_idx` indexes, and the cursor is the key of the last item of a page, so a
  * page never repeats or skips a row even while new comments arrive (new ones are newer and land
- * before the first page). Filters: `tag`, `source`, `from` (inclusive) and `to` (exclusive) on
- * createdAt, `q` (case-insensitive substring of the text). The cursor is opaque to clients:
+ * before the first page). Filters: `tag`, `source`, `language`, `from` (inclusive) and `to`
+ * (exclusive) on createdAt, `q` (case-insensitive substring of the text). The cursor is opaque to clients:
  * base64url of the last key, with the timestamp at full microsecond precision.
+ *
+ * Every parameter is validated before it reaches SQL (a bad one is a 400 naming it): text
+ * without NUL or unpaired surrogates, bounded lengths, strict formats. Sources and comment ids
+ * follow the tolerant-reader policy of the messages (proto's SourceSchema and CommentIdSchema),
+ * no stricter: a source is any text of 1–64 characters (trimmed and lowercased, as the consumer
+ * stores it), a comment id 1–128 characters of `[A-Za-z0-9_:.-]` (a UUID lowercased).
  *
  * @module
  */
 import type postgres from "postgres";
 import { z } from "zod";
 import type { CommentsPage } from "@sentiment/proto/api";
-import { type ProcessedComment, SourceSchema, TagSchema } from "@sentiment/proto/messages";
+import {
+  CommentIdSchema,
+  type ProcessedComment,
+  SourceSchema,
+  TagSchema,
+} from "@sentiment/proto/messages";
 import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
+import { commentColumns } from "./comments_store.ts";
 import { apiError, BadParameter, json } from "./http.ts";
-import { parseQuery, parseValue } from "./params.ts";
+import { isoDateTime, parseQuery, parseValue, sqlText } from "./params.ts";
 import type { Handler } from "./router.ts";
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 200;
 export const MAX_Q_LENGTH = 200;
+/**
+ * A source as the consumer stores it (proto's SourceSchema: trimmed, lower case, 1–64
+ * characters), and text PostgreSQL can take.
+ */
+export const SourceParamSchema = sqlText().pipe(SourceSchema);
+
+/**
+ * A language as the sentiment service reports it: an ISO 639 code of 2–3 lowercase letters, or
+ * "und" (undetermined). Three letters are allowed though the service sends two, so a client
+ * asking for a 639-2 code gets an empty page, not an error.
+ */
+export const LanguageParamSchema = z.string().regex(
+  /^[a-z]{2,3}$/,
+  'expected an ISO 639 code of 2-3 lowercase letters, or "und"',
+);
 
 /** The key of the last item of a page. */
 export interface CursorKey {
@@ -31,8 +58,8 @@ export interface CursorKey {
 }
 
 const CursorKeySchema = z.strictObject({
-  t: z.iso.datetime({ offset: true }),
-  id: z.uuid(),
+  t: isoDateTime(),
+  id: CommentIdSchema,
 });
 
 export function encodeCursor(key: CursorKey): string {
@@ -42,6 +69,7 @@ export function encodeCursor(key: CursorKey): string {
 export function decodeCursor(cursor: string): CursorKey {
   let parsed: unknown;
   try {
+    if (!/^[A-Za-z0-9_-]*$/.test(cursor)) throw new Error("not base64url");
     parsed = JSON.parse(atob(cursor.replace(/-/g, "+").replace(/_/g, "/")));
   } catch {
     throw new BadParameter("cursor", "cursor is not one this api issued");
@@ -51,14 +79,13 @@ export function decodeCursor(cursor: string): CursorKey {
   return result.data;
 }
 
-const isoDateTime = z.iso.datetime({ offset: true, message: "expected an ISO 8601 date-time" });
-
 export const CommentsQuerySchema = z.strictObject({
   tag: TagSchema.optional(),
-  source: SourceSchema.optional(),
-  from: isoDateTime.optional(),
-  to: isoDateTime.optional(),
-  q: z.string().min(1, "must not be empty").max(MAX_Q_LENGTH).optional(),
+  source: SourceParamSchema.optional(),
+  language: LanguageParamSchema.optional(),
+  from: isoDateTime().optional(),
+  to: isoDateTime().optional(),
+  q: sqlText().min(1, "must not be empty").max(MAX_Q_LENGTH).optional(),
   limit: z.string().regex(/^\d{1,4}$/, "expected a whole number")
     .transform(Number)
     .pipe(z.int().min(1).max(MAX_PAGE_SIZE))
@@ -68,7 +95,8 @@ export const CommentsQuerySchema = z.strictObject({
 
 export interface CommentsFilter {
   tag?: ProcessedComment["tag"];
-  source?: ProcessedComment["source"];
+  source?: string;
+  language?: string;
   from?: string;
   to?: string;
   q?: string;
@@ -85,6 +113,7 @@ export function parseCommentsQuery(url: URL): CommentsFilter {
   return {
     tag: query.tag,
     source: query.source,
+    language: query.language,
     from: query.from,
     to: query.to,
     q: query.q,
@@ -105,52 +134,51 @@ export function likePattern(q: string): string {
 
 export function commentsReader(sql: postgres.Sql): CommentsReader {
   const empty = sql``;
+  const columns = commentColumns(sql);
   return {
-    async page(filter) {
-      const rows = await sql<(CommentRow & { created_key: string })[]>`
-        SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-               consumer_id, retry_count,
+    page: (filter) => readPage(filter),
+    async byId(commentId) {
+      const [row] = await sql<CommentRow[]>`
+        SELECT ${columns} FROM comments WHERE comment_id = ${commentId}::text`;
+      return row ? rowToComment(row) : null;
+    },
+  };
+
+  // Timestamps go as text (`::text::timestamptz`): typed as timestamptz, postgres.js would
+  // pass them through a JS Date, which keeps milliseconds only; a cursor needs microseconds.
+  async function readPage(filter: CommentsFilter): Promise<CommentsPage> {
+    const rows = await sql<(CommentRow & { created_key: string })[]>`
+        SELECT ${columns},
                to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
                  AS created_key
           FROM comments
          WHERE true
            ${filter.tag ? sql`AND tag = ${filter.tag}` : empty}
            ${filter.source ? sql`AND source = ${filter.source}` : empty}
-           ${filter.from ? sql`AND created_at >= ${filter.from}::timestamptz` : empty}
-           ${filter.to ? sql`AND created_at < ${filter.to}::timestamptz` : empty}
+           ${filter.language ? sql`AND language = ${filter.language}` : empty}
+           ${filter.from ? sql`AND created_at >= ${filter.from}::text::timestamptz` : empty}
+           ${filter.to ? sql`AND created_at < ${filter.to}::text::timestamptz` : empty}
            ${filter.q ? sql`AND text ILIKE ${likePattern(filter.q)}` : empty}
            ${
-        filter.after
-          ? sql`AND (created_at, comment_id) < (${filter.after.t}::timestamptz, ${filter.after.id}::text)`
-          : empty
-      }
+      filter.after
+        ? sql`AND (created_at, comment_id) < (${filter.after.t}::text::timestamptz, ${filter.after.id}::text)`
+        : empty
+    }
          ORDER BY created_at DESC, comment_id DESC
          LIMIT ${filter.limit + 1}`;
-      const more = rows.length > filter.limit;
-      const items = rows.slice(0, filter.limit);
-      const last = items[items.length - 1];
-      return {
-        items: items.map(rowToComment),
-        nextCursor: more && last
-          ? encodeCursor({ t: last.created_key, id: last.comment_id })
-          : null,
-      };
-    },
-    async byId(commentId) {
-      const [row] = await sql<CommentRow[]>`
-        SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-               consumer_id, retry_count
-          FROM comments WHERE comment_id = ${commentId}::text`;
-      return row ? rowToComment(row) : null;
-    },
-  };
+    const more = rows.length > filter.limit;
+    const items = rows.slice(0, filter.limit);
+    const last = items[items.length - 1];
+    return {
+      items: items.map(rowToComment),
+      nextCursor: more && last ? encodeCursor({ t: last.created_key, id: last.comment_id }) : null,
+    };
+  }
 }
 
 export function listCommentsHandler(reader: CommentsReader): Handler {
   return async (_request, { url }) => json(await reader.page(parseCommentsQuery(url)));
 }
-
-const CommentIdSchema = z.uuid({ message: "expected a UUID" });
 
 export function commentByIdHandler(reader: CommentsReader): Handler {
   return async (_request, { params, url }) => {

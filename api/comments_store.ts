@@ -9,8 +9,18 @@ import type postgres from "postgres";
 import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
 import type { SequenceStore } from "./sequencer.ts";
 
+/**
+ * The columns a ProcessedComment is read from (rowToComment), for every query of the api: the
+ * sentiment explanations (score, language, reasons; NULL when unknown) included.
+ */
+export function commentColumns(sql: postgres.Sql): postgres.PendingQuery<postgres.Row[]> {
+  return sql`seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
+             consumer_id, retry_count, score, language, reasons`;
+}
+
 /** The SequenceStore (and HistorySource reads) over a postgres.js pool. */
 export function createCommentsStore(sql: postgres.Sql): SequenceStore {
+  const columns = commentColumns(sql);
   return {
     async maxSeq() {
       const [row] = await sql<{ max: string | null }[]>`SELECT max(seq) AS max FROM comments`;
@@ -18,8 +28,7 @@ export function createCommentsStore(sql: postgres.Sql): SequenceStore {
     },
     async rowsBetween(after, upTo, limit) {
       const rows = await sql<CommentRow[]>`
-        SELECT seq, comment_id, text, text_hash, tag, source, created_at, processed_at,
-               consumer_id, retry_count
+        SELECT ${columns}
           FROM comments
          WHERE seq > ${after} AND seq <= ${upTo}
          ORDER BY seq

@@ -16,6 +16,7 @@ import {
 } from "@sentiment/proto/config";
 import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
 import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { isIpAddress, normalizeAddress } from "./client_address.ts";
 
 export const DEFAULT_DATABASE_URL = "postgres://sentiment:sentiment@127.0.0.1:5432/sentiment";
 
@@ -38,8 +39,14 @@ export interface ApiConfig {
     retryMs: number;
     clientBufferBytes: number;
     maxClients: number;
+    /** Streams one client address may hold at once (API_SSE_MAX_CLIENTS_PER_ADDRESS). */
+    maxClientsPerAddress: number;
+    /** A client whose queued bytes have not drained for this long is closed. */
+    stallTimeoutMs: number;
     backfillPage: number;
   };
+  /** Peers whose X-Forwarded-For names the client, e.g. the dashboard's proxy. */
+  trustedProxies: string[];
   stream: {
     /** Events held while waiting for a lower seq; beyond it they are re-read from PostgreSQL. */
     maxPending: number;
@@ -98,6 +105,14 @@ export function readConfig(env: EnvSource): ApiConfig {
         max: 1_073_741_824,
       }),
       maxClients: envInt(env, "API_SSE_MAX_CLIENTS", 5_000, { min: 1, max: 1_000_000 }),
+      maxClientsPerAddress: envInt(env, "API_SSE_MAX_CLIENTS_PER_ADDRESS", 50, {
+        min: 1,
+        max: 1_000_000,
+      }),
+      stallTimeoutMs: envInt(env, "API_SSE_STALL_TIMEOUT_MS", 30_000, {
+        min: 100,
+        max: 3_600_000,
+      }),
       backfillPage: envInt(env, "API_SSE_BACKFILL_PAGE", 500, { min: 1, max: 10_000 }),
     },
     stream: {
@@ -106,6 +121,7 @@ export function readConfig(env: EnvSource): ApiConfig {
       pollMs: envInt(env, "API_STREAM_POLL_MS", 1_000, { min: 10, max: 3_600_000 }),
       dedupeWindow: envInt(env, "API_DEDUPE_WINDOW", 100_000, { min: 1, max: 10_000_000 }),
     },
+    trustedProxies: readTrustedProxies(env),
     shutdownGraceMs: envInt(env, "API_SHUTDOWN_GRACE_MS", 5_000, { min: 0, max: 600_000 }),
     apiToken: readToken(env),
   };
@@ -119,6 +135,16 @@ function readToken(env: EnvSource): string | null {
     throw new ConfigError("API_TOKEN", "use visible ASCII characters only (no spaces)");
   }
   return token;
+}
+
+function readTrustedProxies(env: EnvSource): string[] {
+  const proxies = envList(env, "API_TRUSTED_PROXIES", []).map(normalizeAddress);
+  for (const proxy of proxies) {
+    if (!isIpAddress(proxy)) {
+      throw new ConfigError("API_TRUSTED_PROXIES", `"${proxy}" is not an IP address`);
+    }
+  }
+  return proxies;
 }
 
 function generatedInstanceId(): string {

@@ -8,6 +8,10 @@ Deno.test("defaults: 127.0.0.1:3001, dashboard origins, a generated instance id"
   assertEquals(config.corsOrigins, ["http://localhost:3000", "http://127.0.0.1:3000"]);
   assertEquals(config.processedTopic, "processed-comments");
   assertEquals(config.sse.heartbeatMs, 15_000);
+  assertEquals([config.sse.maxClientsPerAddress, config.sse.stallTimeoutMs], [50, 30_000]);
+  assertEquals(config.trustedProxies, []);
+  const proxied = readConfig(envFrom({ API_TRUSTED_PROXIES: "127.0.0.1, ::FFFF:10.0.0.2" }));
+  assertEquals(proxied.trustedProxies, ["127.0.0.1", "10.0.0.2"]);
   ok(config.instanceIdGenerated);
   ok(/-\d+-[0-9a-z]+$/.test(config.instanceId), config.instanceId);
   const explicit = readConfig(envFrom({ API_INSTANCE_ID: "api-1" }));
@@ -21,6 +25,9 @@ Deno.test("bad values name their variable", () => {
     API_INSTANCE_ID: "has space",
     API_SSE_HEARTBEAT_MS: "0",
     API_SSE_CLIENT_BUFFER_BYTES: "12",
+    API_SSE_MAX_CLIENTS_PER_ADDRESS: "0",
+    API_SSE_STALL_TIMEOUT_MS: "5",
+    API_TRUSTED_PROXIES: "dashboard.local",
     KAFKA_BROKERS: "kafka",
     DATABASE_URL: "mysql://db",
     LOG_LEVEL: "loud",

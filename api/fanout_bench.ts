@@ -66,6 +66,7 @@ async function run(clients: number) {
     DATABASE_URL: db.url,
     API_PORT: String(port),
     API_SSE_MAX_CLIENTS: String(clients + 10),
+    API_SSE_MAX_CLIENTS_PER_ADDRESS: String(clients + 10),
     LOG_LEVEL: "warn",
   });
   const url = `http://127.0.0.1:${port}`;

@@ -26,7 +26,7 @@ export async function startTestApi(
     API_STREAM_POLL_MS: "200",
     ...env,
   }));
-  const api = startApi(config, log);
+  const api = await startApi(config, log);
   await waitUntilReady(api.url);
   return api;
 }

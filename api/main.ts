@@ -10,12 +10,20 @@ import { startApi } from "./service.ts";
 
 const config = loadConfigOrExit("api", () => readConfig(Deno.env));
 const log = createLogger("api", config.logLevel).child({ instance: config.instanceId });
-const api = startApi(config, log);
+let api;
+try {
+  api = await startApi(config, log);
+} catch (error) {
+  log.error("cannot start the api", {
+    error: error instanceof Error ? error.message : String(error),
+  });
+  Deno.exit(1);
+}
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
     log.info("shutting down", { signal });
-    api.stop().then(() => Deno.exit(0), (error) => {
+    api!.stop().then(() => Deno.exit(0), (error) => {
       log.error("shutdown failed", { error: String(error) });
       Deno.exit(1);
     });

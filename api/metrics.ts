@@ -11,6 +11,7 @@ import {
   metricsResponse,
   type Registry,
 } from "@sentiment/proto/metrics";
+import type { HeapKeeperStats } from "./heap_keeper.ts";
 import type { SequencerStats } from "./sequencer.ts";
 import type { StreamHubStats } from "./stream_hub.ts";
 
@@ -21,6 +22,8 @@ export interface ApiMetricSources {
   consumer: () => { received: number; invalid: number };
   /** Requests refused for a missing or wrong token. */
   unauthorized: () => number;
+  /** The heap keeper's collections (absent: not counted). */
+  heap?: () => HeapKeeperStats;
 }
 
 /** Registers the api's metrics over `sources`. */
@@ -63,11 +66,41 @@ export function createApiMetrics(sources: ApiMetricSources): Registry {
       () => sources.hub().closedForOverflow,
     ],
     [
+      "api_sse_clients_closed_for_stall_total",
+      "SSE clients disconnected because their socket took no data for API_SSE_STALL_TIMEOUT_MS.",
+      () => sources.hub().closedForStall,
+    ],
+    [
+      "api_sse_refused_full_total",
+      "SSE connections refused because API_SSE_MAX_CLIENTS streams were open.",
+      () => sources.hub().refusedFull,
+    ],
+    [
+      "api_sse_refused_per_address_total",
+      "SSE connections refused because their address held API_SSE_MAX_CLIENTS_PER_ADDRESS.",
+      () => sources.hub().refusedPerAddress,
+    ],
+    [
       "api_unauthorized_requests_total",
       "Requests refused with 401 (API_TOKEN missing or wrong).",
       sources.unauthorized,
     ],
   ];
+  if (sources.heap) {
+    const heap = sources.heap;
+    counters.push(
+      [
+        "api_heap_collections_total",
+        "Full garbage collections run because the heap had doubled (see heap_keeper.ts).",
+        () => heap().collections,
+      ],
+      [
+        "api_heap_collection_pause_seconds_total",
+        "Time spent in those collections.",
+        () => heap().pauseMs / 1000,
+      ],
+    );
+  }
   for (const [name, help, read] of counters) counterFrom(registry, name, help, read);
   gaugeFrom(registry, "api_sse_clients", "SSE clients connected.", () => sources.hub().clients);
   gaugeFrom(
@@ -82,6 +115,22 @@ export function createApiMetrics(sources: ApiMetricSources): Registry {
     "Bytes queued for all SSE clients.",
     () => sources.hub().queuedBytes,
   );
+  gaugeFrom(
+    registry,
+    "api_sse_addresses",
+    "Client addresses holding at least one SSE stream.",
+    () => sources.hub().addresses,
+  );
+  // Memory, split as V8 sees it, to tell a heap leak from buffers outside it.
+  const memory: [string, string, keyof Deno.MemoryUsage][] = [
+    ["api_process_resident_memory_bytes", "Resident memory of the process.", "rss"],
+    ["api_process_heap_used_bytes", "V8 heap in use.", "heapUsed"],
+    ["api_process_heap_total_bytes", "V8 heap reserved.", "heapTotal"],
+    ["api_process_external_bytes", "Memory of objects outside the V8 heap (buffers).", "external"],
+  ];
+  for (const [name, help, field] of memory) {
+    gaugeFrom(registry, name, help, () => Deno.memoryUsage()[field]);
+  }
   gaugeFrom(
     registry,
     "api_stream_pending",

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { z } from "zod";
+import { z } from "zod";
 import { BadParameter } from "./http.ts";
 
 /**
@@ -35,4 +35,31 @@ export function parseValue<S extends z.ZodType>(
     ? `unknown parameter ${name}`
     : `${name}: ${issue.message}`;
   throw new BadParameter(name, message);
+}
+
+/**
+ * A text parameter PostgreSQL can take: no NUL (text columns cannot hold it, so the query would
+ * fail) and no unpaired surrogate half (it would be sent as U+FFFD and match something else).
+ */
+export function sqlText(): z.ZodString {
+  return z.string()
+    .refine((text) => !text.includes("\u0000"), "must not contain NUL characters")
+    .refine((text) => text.isWellFormed(), "must not contain unpaired surrogates");
+}
+
+/** The instants a date-time parameter may name: years 0001–9999 in UTC. */
+const EARLIEST = Date.parse("0001-01-01T00:00:00Z");
+const LATEST = Date.parse("9999-12-31T23:59:59.999Z");
+
+/**
+ * An ISO 8601 date-time with an offset (`Z` or `±hh:mm`) naming an instant in years 0001–9999
+ * UTC: PostgreSQL has no year 0 (`0001-01-01T00:00:00+01:00` is in it), and ISO strings of
+ * years past 9999 need a sign the text form of other readers does not expect.
+ */
+export function isoDateTime(): z.ZodType<string, string> {
+  return z.iso.datetime({ offset: true, message: "expected an ISO 8601 date-time" })
+    .refine((text) => {
+      const instant = Date.parse(text);
+      return instant >= EARLIEST && instant <= LATEST;
+    }, "must lie in the years 0001-9999 (UTC)");
 }

@@ -1,7 +1,12 @@
 /**
  * Reads `processed-comments` with a consumer group of this instance's own, so every api instance
- * sees every comment. Each message is checked against the proto schema; a bad one is logged and
- * skipped. Good ones go to the sequencer, which drops repeats.
+ * sees every comment. Each message is checked against the proto schema and nothing stricter (the
+ * tolerant-reader policy lives there: unknown fields ignored, optional fields passed on); a bad
+ * one is logged and skipped. Good ones go to the sequencer, which drops repeats.
+ *
+ * The reader keeps itself running: a start that fails (broker away, topic missing) or a crash
+ * kafkajs does not restart from is retried with back-off until {@link ProcessedConsumer.stop},
+ * and {@link ProcessedConsumer.state} says why it is not running meanwhile (for `/readyz`).
  *
  * @module
  */
@@ -41,12 +46,18 @@ export interface ProcessedConsumerOptions {
 }
 
 export interface ProcessedConsumer {
+  /** Starts reading, retrying until it runs or {@link stop} is called; resolves then. */
   start(): Promise<void>;
-  /** True while the group is joined and the broker answers. */
-  ready(): Promise<boolean>;
+  /** True while the broker answers, else why not. */
+  brokerReady(): Promise<true | string>;
+  /** True while the group is joined and reading, else why not. */
+  state(): true | string;
   stop(): Promise<void>;
   stats(): { received: number; invalid: number };
 }
+
+/** Longest wait between two attempts to start the reader. */
+const RESTART_MAX_MS = 5_000;
 
 export function createProcessedConsumer(options: ProcessedConsumerOptions): ProcessedConsumer {
   const { log } = options;
@@ -66,19 +77,34 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
   });
   const admin = kafka.admin();
   let joined = false;
+  let stopped = false;
+  /** Why the reader is not running (while not joined). */
+  let notRunning = "starting: joining the processed-comments group";
   let received = 0;
   let invalid = 0;
+  /** Resolves the wait of a running `start` loop: after a crash for good, or on stop. */
+  let restart: () => void = () => {};
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
     log.info("joined processed-comments group", { groupId: options.groupId });
   });
   consumer.on(consumer.events.CRASH, (event) => {
     joined = false;
-    log.error("processed-comments consumer crashed; kafkajs restarts it", {
-      error: String(event.payload.error),
-    });
+    const error = String(event.payload.error);
+    const restarts = (event.payload as { restart?: boolean }).restart !== false;
+    notRunning = `crashed: ${error}${restarts ? "; restarting" : ""}`;
+    log.error(
+      restarts
+        ? "processed-comments consumer crashed; kafkajs restarts it"
+        : "processed-comments consumer crashed; starting it again",
+      { error },
+    );
+    if (!restarts) restart();
   });
-  consumer.on(consumer.events.STOP, () => joined = false);
+  consumer.on(consumer.events.STOP, () => {
+    joined = false;
+    if (!stopped) notRunning = "stopped";
+  });
 
   const handle = (message: KafkaMessage, partition: number) => {
     received++;
@@ -96,29 +122,56 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
     });
   };
 
+  const runOnce = async () => {
+    await admin.connect();
+    await consumer.connect();
+    await consumer.subscribe({ topic: options.topic, fromBeginning: false });
+    await consumer.run({
+      eachBatchAutoResolve: true,
+      eachBatch: async ({ batch }) => {
+        for (const message of batch.messages) handle(message, batch.partition);
+        await Promise.resolve();
+      },
+    });
+  };
+
   return {
     async start() {
-      await admin.connect();
-      await consumer.connect();
-      await consumer.subscribe({ topic: options.topic, fromBeginning: false });
-      await consumer.run({
-        eachBatchAutoResolve: true,
-        eachBatch: async ({ batch }) => {
-          for (const message of batch.messages) handle(message, batch.partition);
-          await Promise.resolve();
-        },
-      });
+      let delay = 300;
+      while (!stopped) {
+        // Set before running, so a crash at any point after is seen.
+        const gaveUp = new Promise<void>((resolve) => restart = resolve);
+        try {
+          await runOnce();
+          delay = 300;
+          // Running; a crash kafkajs gives up on (or stop) resolves this.
+          await gaveUp;
+          if (stopped) return;
+          await consumer.stop().catch(() => {});
+        } catch (error) {
+          if (stopped) return;
+          notRunning = `cannot start: ${error instanceof Error ? error.message : String(error)}`;
+          log.error("cannot start the processed-comments consumer; retrying", {
+            error: String(error),
+            retryInMs: delay,
+          });
+          await new Promise((resolve) => setTimeout(resolve, delay));
+          delay = Math.min(delay * 2, RESTART_MAX_MS);
+        }
+      }
     },
-    async ready() {
-      if (!joined) return false;
+    async brokerReady() {
       try {
         await withTimeout(admin.describeCluster(), 2_000);
         return true;
-      } catch {
-        return false;
+      } catch (error) {
+        return `the broker does not answer: ${error instanceof Error ? error.message : error}`;
       }
     },
+    state: () => joined ? true : notRunning,
     async stop() {
+      stopped = true;
+      restart();
       await consumer.disconnect().catch(() => {});
       if (options.deleteGroupOnStop) {
         await withTimeout(admin.deleteGroups([options.groupId]), 3_000).catch((error) =>

@@ -9,6 +9,8 @@ import { redact } from "@sentiment/proto/config";
 import type { Logger } from "@sentiment/proto/log";
 import { createApp } from "./app.ts";
 import { createCommentsStore } from "./comments_store.ts";
+import { startHeapKeeper } from "./heap_keeper.ts";
+import { serveHttp } from "./http_server.ts";
 import { commentsReader } from "./comments_query.ts";
 import type { ApiConfig } from "./config.ts";
 import { createApiMetrics, metricsHandler } from "./metrics.ts";
@@ -29,7 +31,8 @@ export interface RunningApi {
 
 const SUMMARY_INTERVAL_MS = 60_000;
 
-export function startApi(config: ApiConfig, log: Logger): RunningApi {
+/** Starts the api; rejects when its port cannot be bound. */
+export async function startApi(config: ApiConfig, log: Logger): Promise<RunningApi> {
   const sql = postgres(config.databaseUrl, {
     max: config.databasePoolSize,
     idle_timeout: 60,
@@ -38,6 +41,7 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
     connection: { application_name: `api-${config.instanceId}`.slice(0, 63) },
   });
   const store = createCommentsStore(sql);
+  const heap = await startHeapKeeper(log.child({ part: "heap" }));
   // The hub reads the watermark lazily, so it can exist before the sequencer that feeds it.
   const hub = new StreamHub({
     get watermark() {
@@ -47,9 +51,12 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
   }, {
     bufferBytes: config.sse.clientBufferBytes,
     maxClients: config.sse.maxClients,
+    maxClientsPerAddress: config.sse.maxClientsPerAddress,
+    stallTimeoutMs: config.sse.stallTimeoutMs,
     backfillPage: config.sse.backfillPage,
     heartbeatMs: config.sse.heartbeatMs,
     retryMs: config.sse.retryMs,
+    onRelease: () => heap.release(),
   }, log.child({ part: "hub" }));
   const sequencer = new Sequencer(
     store,
@@ -75,9 +82,8 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
   });
 
   const started = sequencer.start();
-  const consumerStarted = consumer.start().catch((error) => {
-    log.error("cannot start the processed-comments consumer", { error: String(error) });
-  });
+  // Keeps the reader running (it retries by itself) until stop.
+  const consumerRunning = consumer.start();
   const poll = setInterval(async () => {
     if (!sequencer.started) return;
     try {
@@ -87,6 +93,7 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
 
   let unauthorized = 0;
   const registry = createApiMetrics({
+    heap: () => heap.stats(),
     hub: () => hub.stats(),
     sequencer: () => sequencer.stats(),
     consumer: () => consumer.stats(),
@@ -103,11 +110,19 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
         new Promise<boolean>((resolve) => setTimeout(() => resolve(sequencer.started), 10_000)),
       ]);
     },
+    newestStored: () => store.maxSeq(),
     probes: {
       postgres: async () => (await sql`SELECT 1 AS one`).length === 1,
-      kafka: () => consumer.ready(),
-      stream: () => Promise.resolve(sequencer.started),
+      kafka: () => consumer.brokerReady(),
+      stream: () => {
+        if (!sequencer.started) {
+          return Promise.resolve("the sequencer has not started: PostgreSQL not readable yet");
+        }
+        const reader = consumer.state();
+        return Promise.resolve(reader === true ? true : `processed-comments reader ${reader}`);
+      },
     },
+    trustedProxies: config.trustedProxies,
     corsOrigins: config.corsOrigins,
     log: log.child({ part: "http" }),
     metrics: metricsHandler(registry),
@@ -115,20 +130,31 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
     onUnauthorized: () => unauthorized++,
   });
 
-  const server = Deno.serve({
-    hostname: config.host,
-    port: config.port,
-    onListen: () => {},
-    onError: (error) => {
-      log.error("unhandled request error", { error: String(error) });
-      return new Response(JSON.stringify({ error: "internal error" }), {
-        status: 500,
-        headers: { "content-type": "application/json" },
-      });
-    },
-  }, app);
-  const address = server.addr as Deno.NetAddr;
-  const url = `http://${address.hostname}:${address.port}`;
+  let server;
+  try {
+    server = await serveHttp(app, {
+      hostname: config.host,
+      port: config.port,
+      onError: (error) => {
+        log.error("unhandled request error", { error: String(error) });
+        return new Response(JSON.stringify({ error: "internal error" }), {
+          status: 500,
+          headers: { "content-type": "application/json" },
+        });
+      },
+    });
+  } catch (error) {
+    // Nothing may keep running when the port cannot be bound.
+    clearInterval(poll);
+    heap.stop();
+    hub.close();
+    await sequencer.stop();
+    await consumer.stop();
+    await sql.end({ timeout: 1 });
+    throw error;
+  }
+  const host = server.hostname.includes(":") ? `[${server.hostname}]` : server.hostname;
+  const url = `http://${host}:${server.port}`;
   log.info("api listening", {
     url,
     instanceId: config.instanceId,
@@ -151,19 +177,27 @@ export function startApi(config: ApiConfig, log: Logger): RunningApi {
     stopping ??= (async () => {
       clearInterval(summary);
       clearInterval(poll);
+      heap.stop();
+      // Ends every stream; the server then waits for open connections up to the grace.
       hub.close();
-      const shutdown = server.shutdown();
-      await Promise.race([
-        shutdown,
-        new Promise((resolve) => setTimeout(resolve, config.shutdownGraceMs)),
-      ]);
+      await server.close(config.shutdownGraceMs);
       await sequencer.stop();
-      await consumerStarted;
       await consumer.stop();
+      await withTimeout(consumerRunning, 5_000);
       await started.catch(() => {});
       await sql.end({ timeout: 5 });
       log.info("api stopped");
     })();
 
   return { url, hub, sequencer, finished: server.finished, stop };
+}
+
+/** Waits for `promise` at most `ms` (a reader stuck connecting must not block shutdown). */
+async function withTimeout(promise: Promise<unknown>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    promise.catch(() => {}),
+    new Promise((resolve) => timer = setTimeout(resolve, ms)),
+  ]);
+  clearTimeout(timer);
 }

@@ -82,22 +82,25 @@ export function statisticsReader(
   };
 }
 
-/** Folds the figures into the proto Statistics body; unknown tags/sources count in total only. */
+/**
+ * Folds the figures into the proto Statistics body. Tags are a closed set (an unknown one counts
+ * in the total only); sources are open: the known six are always present (0 when none), and any
+ * other source a comment carries is counted under its own name.
+ */
 export function toStatistics(figures: StatisticsFigures): Statistics {
   const byTag = Object.fromEntries(TAGS.map((tag) => [tag, 0])) as Statistics["byTag"];
-  const bySource = Object.fromEntries(
-    SOURCES.map((source) => [source, 0]),
-  ) as Statistics["bySource"];
+  // A Map, so that a source named like an Object.prototype key ("__proto__") is just a name.
+  const bySource = new Map<string, number>(SOURCES.map((source) => [source, 0]));
   let total = 0;
   for (const { tag, source, count } of figures.counts) {
     total += count;
-    if (tag in byTag) byTag[tag as keyof typeof byTag] += count;
-    if (source in bySource) bySource[source as keyof typeof bySource] += count;
+    if (Object.hasOwn(byTag, tag)) byTag[tag as keyof typeof byTag] += count;
+    bySource.set(source, (bySource.get(source) ?? 0) + count);
   }
   return StatisticsSchema.parse({
     total,
     byTag,
-    bySource,
+    bySource: Object.fromEntries(bySource),
     duplicatesDiscarded: figures.counters.duplicates_discarded ?? 0,
     deadLettered: figures.counters.dead_lettered ?? 0,
     retried: figures.counters.retried_comments ?? 0,

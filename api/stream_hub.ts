@@ -21,10 +21,16 @@
  * Live deliveries are filtered by `seq > hwm` as well, which covers a client that resumed from an
  * id above W (e.g. one it got from another instance).
  *
- * ## Slow clients
+ * A client whose Last-Event-ID cannot be resumed from (ahead of every stored seq, or not a seq;
+ * decided in stream_handler.ts) starts after the newest seq with an `event: reset` first.
+ *
+ * ## Slow, stalled and greedy clients
  * A catching-up client reads the next page only when its buffer is empty, so it costs at most one
- * page (API_SSE_BACKFILL_PAGE rows). A live client that falls more than `bufferBytes` behind is closed (see {@link SseConnection}),
- * and it resumes by Last-Event-ID without loss.
+ * page (API_SSE_BACKFILL_PAGE rows). A live client that falls more than `bufferBytes` behind, or
+ * whose queued bytes have not moved for `stallTimeoutMs` (its socket takes nothing: a reader
+ * that stopped), is closed (see {@link SseConnection}); its socket is reset and it resumes by
+ * Last-Event-ID without loss. A slot is held from connect until the socket is gone, closed or
+ * not, so `maxClients` and `maxClientsPerAddress` count open sockets.
  *
  * @module
  */
@@ -36,6 +42,8 @@ import {
   encodeCommentSlices,
   HEARTBEAT_FRAME,
   openingFrame,
+  resetFrame,
+  type ResetReason,
   SseConnection,
 } from "./sse.ts";
 
@@ -50,10 +58,36 @@ export interface HistorySource {
 export interface StreamHubOptions {
   bufferBytes: number;
   maxClients: number;
+  /** Streams one client address may hold at once. */
+  maxClientsPerAddress: number;
+  /** A client whose queued bytes have not moved for this long is closed. */
+  stallTimeoutMs: number;
   backfillPage: number;
   heartbeatMs: number;
   retryMs: number;
+  /** Clock (tests). */
+  now?: () => number;
+  /** Called when a client's socket is gone (its objects are garbage now). */
+  onRelease?: () => void;
 }
+
+/** What a new stream starts after, and whether it first tells the client its id was reset. */
+export interface ConnectRequest {
+  /** The last seq the client has (null: start at the newest). */
+  after: number | null;
+  /** The peer's address, for the per-address limit. */
+  address: string;
+  /** Sent first, as `event: reset` with the id the stream starts after. */
+  reset?: { reason: ResetReason; lastEventId: number | string };
+}
+
+/** Why a stream was refused. */
+export type ConnectRefusal =
+  | { refused: "not_started" }
+  | { refused: "full"; limit: number }
+  | { refused: "address_full"; limit: number };
+
+export type ConnectResult = { connection: SseConnection } | ConnectRefusal;
 
 export interface StreamHubStats {
   clients: number;
@@ -64,11 +98,19 @@ export interface StreamHubStats {
   /** The most bytes any client (also one closed since) ever had queued at once. */
   peakQueuedBytes: number;
   closedForOverflow: number;
+  /** Clients closed because their queued bytes did not move for the stall timeout. */
+  closedForStall: number;
+  /** Streams refused: hub full, or the address at its limit. */
+  refusedFull: number;
+  refusedPerAddress: number;
+  /** Addresses holding at least one stream. */
+  addresses: number;
   eventsSent: number;
 }
 
 interface Client {
   id: number;
+  address: string;
   connection: SseConnection;
   hwm: number;
   live: boolean;
@@ -80,8 +122,14 @@ export class StreamHub {
   #log: Logger;
   #clients = new Map<number, Client>();
   #nextId = 1;
+  #perAddress = new Map<string, number>();
   #heartbeat: ReturnType<typeof setInterval> | undefined;
+  #sweep: ReturnType<typeof setInterval> | undefined;
+  #now: () => number;
   #closedForOverflow = 0;
+  #closedForStall = 0;
+  #refusedFull = 0;
+  #refusedPerAddress = 0;
   #peakQueuedBytes = 0;
   #eventsSent = 0;
   /** H: everything up to here has been fanned out; -1 until the first delivery. */
@@ -93,32 +141,75 @@ export class StreamHub {
     this.#source = source;
     this.#options = options;
     this.#log = log;
+    this.#now = options.now ?? Date.now;
     this.#heartbeat = setInterval(() => this.#beat(), options.heartbeatMs);
+    // Often enough that a stalled client is closed within 1.25 × the timeout.
+    const sweepMs = Math.max(5, Math.min(1_000, Math.floor(options.stallTimeoutMs / 4)));
+    this.#sweep = setInterval(() => this.closeStalled(), sweepMs);
   }
 
+  /** Streams whose socket is still open (closed ones count until it is gone). */
   get clientCount(): number {
     return this.#clients.size;
   }
 
+  /** H: every comment up to here has been fanned out (-1 before the stream has started). */
+  get watermark(): number {
+    return this.#watermark();
+  }
+
   /**
-   * Opens a stream for a client that has seen everything up to `lastEventId` (null: start now).
-   * Returns null when the hub is full or has not started.
+   * Opens a stream for a client that has seen everything up to `after` (null: start now), or
+   * says why not: the stream has not started, the hub is full, or the client's address holds
+   * its limit of streams.
    */
-  connect(lastEventId: number | null): SseConnection | null {
+  connect({ after, address, reset }: ConnectRequest): ConnectResult {
     const watermark = this.#watermark();
-    if (watermark < 0 || this.#clients.size >= this.#options.maxClients) return null;
+    if (watermark < 0) return { refused: "not_started" };
+    if (this.#clients.size >= this.#options.maxClients) {
+      this.#refusedFull++;
+      return { refused: "full", limit: this.#options.maxClients };
+    }
+    const held = this.#perAddress.get(address) ?? 0;
+    if (held >= this.#options.maxClientsPerAddress) {
+      this.#refusedPerAddress++;
+      return { refused: "address_full", limit: this.#options.maxClientsPerAddress };
+    }
     const id = this.#nextId++;
-    const hwm = lastEventId ?? watermark;
+    const hwm = after ?? watermark;
     const connection = new SseConnection({
       bufferBytes: this.#options.bufferBytes,
       onPull: () => this.#catchUp(client),
       onClose: (_, reason) => this.#closed(client, reason),
+      onEnd: () => this.#ended(client),
+      now: this.#now,
     });
-    const client: Client = { id, connection, hwm, live: hwm >= watermark };
+    const client: Client = { id, address, connection, hwm, live: hwm >= watermark };
     this.#clients.set(id, client);
+    this.#perAddress.set(address, held + 1);
     connection.push(openingFrame(this.#options.retryMs));
-    this.#log.debug("stream client connected", { client: id, lastEventId, live: client.live });
-    return connection;
+    if (reset) {
+      connection.push(resetFrame({ ...reset, newestSeq: hwm }));
+      this.#log.info("stream client's Last-Event-ID reset", {
+        client: id,
+        reason: reset.reason,
+        lastEventId: reset.lastEventId,
+        newestSeq: hwm,
+      });
+    }
+    this.#log.debug("stream client connected", { client: id, after, live: client.live });
+    return { connection };
+  }
+
+  /** Closes every client whose queued bytes have not moved for the stall timeout. */
+  closeStalled(): void {
+    const now = this.#now();
+    for (const client of this.#clients.values()) {
+      const connection = client.connection;
+      if (!connection.isClosed && connection.stalledMs(now) >= this.#options.stallTimeoutMs) {
+        connection.close("stalled");
+      }
+    }
   }
 
   /** The sequencer's delivery callback: comments in seq order, and its new watermark. */
@@ -168,7 +259,7 @@ export class StreamHub {
     const first = comments[0].seq;
     const last = comments[comments.length - 1].seq;
     for (const client of this.#clients.values()) {
-      if (!client.live || client.hwm >= last) continue;
+      if (!client.live || client.hwm >= last || client.connection.isClosed) continue;
       let chunk = bytes;
       let count = comments.length;
       if (client.hwm >= first) {
@@ -199,6 +290,10 @@ export class StreamHub {
       maxQueuedBytes,
       peakQueuedBytes: this.#peakQueuedBytes,
       closedForOverflow: this.#closedForOverflow,
+      closedForStall: this.#closedForStall,
+      refusedFull: this.#refusedFull,
+      refusedPerAddress: this.#refusedPerAddress,
+      addresses: this.#perAddress.size,
       eventsSent: this.#eventsSent,
     };
   }
@@ -206,6 +301,7 @@ export class StreamHub {
   /** Ends every stream (shutdown); clients reconnect elsewhere or later with Last-Event-ID. */
   close(): void {
     clearInterval(this.#heartbeat);
+    clearInterval(this.#sweep);
     this.#outbox = [];
     for (const client of [...this.#clients.values()]) client.connection.close("shutdown");
   }
@@ -241,14 +337,22 @@ export class StreamHub {
   }
 
   #closed(client: Client, reason: CloseReason): void {
-    this.#clients.delete(client.id);
     this.#notePeak(client.connection);
     if (reason === "overflow") {
       this.#closedForOverflow++;
       this.#log.info("stream client too slow; closed, it resumes by Last-Event-ID", {
         client: client.id,
+        address: client.address,
         hwm: client.hwm,
         bufferBytes: this.#options.bufferBytes,
+      });
+    } else if (reason === "stalled") {
+      this.#closedForStall++;
+      this.#log.info("stream client stopped reading; closed, it resumes by Last-Event-ID", {
+        client: client.id,
+        address: client.address,
+        hwm: client.hwm,
+        stallTimeoutMs: this.#options.stallTimeoutMs,
       });
     } else if (reason === "error") {
       this.#log.warn("stream client closed after an error reading missed comments", {
@@ -259,9 +363,18 @@ export class StreamHub {
     }
   }
 
+  /** The socket is gone: only now is the slot free. */
+  #ended(client: Client): void {
+    if (!this.#clients.delete(client.id)) return;
+    this.#options.onRelease?.();
+    const held = (this.#perAddress.get(client.address) ?? 1) - 1;
+    if (held > 0) this.#perAddress.set(client.address, held);
+    else this.#perAddress.delete(client.address);
+  }
+
   #beat(): void {
     for (const client of this.#clients.values()) {
-      // A client with data queued is already receiving bytes; a heartbeat adds nothing.
+      // A client with data queued is already being sent bytes; a heartbeat adds nothing.
       if (client.connection.queuedBytes === 0) client.connection.push(HEARTBEAT_FRAME);
     }
   }

@@ -1,7 +1,12 @@
-import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import type { ProcessedComment } from "@sentiment/proto/messages";
-import { commentFrame, SseConnection } from "./sse.ts";
-import { type HistorySource, StreamHub, type StreamHubOptions } from "./stream_hub.ts";
+import { commentFrame, SseConnection, StreamAborted } from "./sse.ts";
+import {
+  type ConnectRequest,
+  type HistorySource,
+  StreamHub,
+  type StreamHubOptions,
+} from "./stream_hub.ts";
 import { comment, quietLog, readEvents, SseReader, textDecoding } from "./test_fakes.ts";
 
 /** A table plus a watermark, as the sequencer would present them. */
@@ -27,6 +32,8 @@ class FakeHistory implements HistorySource {
 const options: StreamHubOptions = {
   bufferBytes: 64 * 1024,
   maxClients: 10,
+  maxClientsPerAddress: 10,
+  stallTimeoutMs: 60_000,
   backfillPage: 7,
   heartbeatMs: 60_000,
   retryMs: 1000,
@@ -37,9 +44,16 @@ function hubWith(history = new FakeHistory(), overrides: Partial<StreamHubOption
   return { hub, history };
 }
 
+/** Connects and expects a connection. */
+function open(hub: StreamHub, request: Partial<ConnectRequest> = {}): SseConnection {
+  const result = hub.connect({ after: null, address: "192.0.2.1", ...request });
+  if (!("connection" in result)) throw new Error(`refused: ${result.refused}`);
+  return result.connection;
+}
+
 Deno.test("a live client receives delivered comments once, in order, with id = seq", async () => {
   const { hub, history } = hubWith();
-  const connection = hub.connect(null)!;
+  const connection = open(hub);
   hub.deliver(history.store(1, 2), 2);
   hub.deliver(history.store(3), 3);
   const events = await readEvents(connection.stream, 3);
@@ -60,7 +74,7 @@ Deno.test("resuming: missed comments from history in pages, then live, no gap, n
       hub.deliver(batch, history.watermark);
     }
   };
-  const connection = new SseReader(hub.connect(5)!.stream);
+  const connection = new SseReader(open(hub, { after: 5 }).stream);
   const events = await connection.next(55);
   assertEquals(events.map((event) => event.id), Array.from({ length: 55 }, (_, i) => i + 6));
   assertEquals(hub.stats().live, 1);
@@ -74,7 +88,7 @@ Deno.test("resuming: missed comments from history in pages, then live, no gap, n
 Deno.test("a client that resumes from an id above the watermark gets only newer comments", async () => {
   const { hub, history } = hubWith();
   history.store(1, 2, 3);
-  const connection = hub.connect(5)!;
+  const connection = open(hub, { after: 5 });
   hub.deliver(history.store(4, 5, 6), 6);
   hub.deliver(history.store(7), 7);
   const events = await readEvents(connection.stream, 2);
@@ -85,8 +99,8 @@ Deno.test("a client that resumes from an id above the watermark gets only newer 
 Deno.test("a client that never reads is closed at its buffer bound; memory stays bounded", async () => {
   const bufferBytes = 16 * 1024;
   const { hub, history } = hubWith(new FakeHistory(), { bufferBytes });
-  const stuck = hub.connect(null)!;
-  const reader = hub.connect(null)!;
+  const stuck = open(hub);
+  const reader = open(hub);
   const drained = readEvents(reader.stream, 500);
   let maxQueued = 0;
   for (let seq = 1; seq <= 500; seq++) {
@@ -99,13 +113,15 @@ Deno.test("a client that never reads is closed at its buffer bound; memory stays
   assertEquals(stuck.closedReason, "overflow");
   ok(stuck.peakQueuedBytes <= bufferBytes && hub.stats().peakQueuedBytes <= bufferBytes);
   assertEquals(stuck.queuedBytes, 0);
-  assertEquals(hub.stats().clients, 1, "the slow client is gone from the hub");
   assertEquals(hub.stats().closedForOverflow, 1);
+  // The body fails, which makes the HTTP server reset the socket; EventSource reconnects with
+  // its Last-Event-ID.
+  await rejects(readEvents(stuck.stream, 1000), StreamAborted);
+  assertEquals(hub.stats().clients, 2, "the slot is held while the socket is open");
+  stuck.end();
+  assertEquals(hub.stats().clients, 1, "and freed when it closes");
   // The reading client is unaffected.
   assertEquals((await drained).length, 500);
-  // The closed stream ends cleanly, so EventSource reconnects with its Last-Event-ID.
-  const rest = await readEvents(stuck.stream, 1000);
-  ok(rest.length < 500);
   hub.close();
 });
 
@@ -113,22 +129,103 @@ Deno.test("the hub refuses clients beyond its limit and before the stream has st
   const history = new FakeHistory();
   history.watermark = -1;
   const { hub } = hubWith(history, { maxClients: 1 });
-  assertEquals(hub.connect(null), null);
+  const request = { after: null, address: "192.0.2.1" };
+  assertEquals(hub.connect(request), { refused: "not_started" });
   history.watermark = 0;
-  ok(hub.connect(null));
-  assertEquals(hub.connect(null), null);
+  ok("connection" in hub.connect(request));
+  assertEquals(hub.connect({ ...request, address: "192.0.2.2" }), { refused: "full", limit: 1 });
+  assertEquals(hub.stats().refusedFull, 1);
+  hub.close();
+});
+
+Deno.test("one address holds at most its limit; a slot comes back when its socket closes", () => {
+  const { hub } = hubWith(new FakeHistory(), { maxClients: 10, maxClientsPerAddress: 3 });
+  const mine = [open(hub, { address: "198.51.100.7" }), open(hub, { address: "198.51.100.7" })];
+  mine.push(open(hub, { address: "198.51.100.7" }));
+  assertEquals(hub.connect({ after: null, address: "198.51.100.7" }), {
+    refused: "address_full",
+    limit: 3,
+  });
+  ok("connection" in hub.connect({ after: null, address: "198.51.100.8" }), "others still fit");
+  // Closed by the server (e.g. overflow) but the socket still open: still counted.
+  mine[0].close("overflow");
+  assertEquals(hub.connect({ after: null, address: "198.51.100.7" }), {
+    refused: "address_full",
+    limit: 3,
+  });
+  mine[0].end();
+  ok("connection" in hub.connect({ after: null, address: "198.51.100.7" }));
+  assertEquals([hub.stats().clients, hub.stats().addresses, hub.stats().refusedPerAddress], [
+    4,
+    2,
+    2,
+  ]);
+  hub.close();
+});
+
+Deno.test("a client whose queued bytes do not move for the stall timeout is closed", async () => {
+  let clock = 0;
+  const { hub, history } = hubWith(new FakeHistory(), { stallTimeoutMs: 1_000, now: () => clock });
+  const stuck = open(hub);
+  const reading = open(hub);
+  const reader = new SseReader(reading.stream);
+  hub.deliver(history.store(1), 1);
+  assertEquals((await reader.next(1)).map((event) => event.id), [1]);
+  // The reading side asks for more at once, as the HTTP server does once a write is done.
+  const more = reader.next(1);
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  assertEquals(reading.queuedBytes, 0);
+  // `stuck` is never read: its opening frame and comment wait.
+  ok(stuck.queuedBytes > 0);
+  clock = 999;
+  hub.closeStalled();
+  assertEquals(stuck.isClosed, false, "not before the timeout");
+  clock = 1_000;
+  hub.closeStalled();
+  assertEquals(stuck.closedReason, "stalled");
+  assertEquals(reading.isClosed, false, "a client with nothing waiting is never stalled");
+  assertEquals(hub.stats().closedForStall, 1);
+  await rejects(readEvents(stuck.stream, 1), StreamAborted);
+  hub.deliver(history.store(2), 2);
+  assertEquals((await more).map((event) => event.id), [2]);
+  hub.close();
+});
+
+Deno.test("a stream that cannot resume starts with event: reset whose id is where it continues", async () => {
+  const { hub, history } = hubWith();
+  history.store(1, 2, 3);
+  hub.deliver([], 3);
+  const connection = open(hub, {
+    after: 3,
+    reset: { reason: "last_event_id_ahead", lastEventId: 90 },
+  });
+  hub.deliver(history.store(4), 4);
+  const reader = connection.stream.pipeThrough(textDecoding()).getReader();
+  let text = "";
+  while (!text.includes("id: 4\n")) text += (await reader.read()).value ?? "";
+  const frames = text.split("\n\n");
+  assertEquals(
+    frames[1],
+    [
+      "event: reset",
+      "id: 3",
+      'data: {"reason":"last_event_id_ahead","lastEventId":90,"newestSeq":3}',
+    ].join("\n"),
+  );
+  ok(frames[2].startsWith("event: comment\nid: 4\n"), "then the comments after it");
+  await reader.cancel();
   hub.close();
 });
 
 Deno.test("heartbeats are sent to idle clients", async () => {
   const { hub } = hubWith(new FakeHistory(), { heartbeatMs: 20 });
-  const connection = hub.connect(null)!;
+  const connection = open(hub);
   const reader = connection.stream.pipeThrough(textDecoding()).getReader();
   let text = "";
   while (!text.includes(": heartbeat")) text += (await reader.read()).value ?? "";
   ok(text.startsWith("retry: 1000\n"));
   await reader.cancel();
-  assertEquals(hub.clientCount, 0, "a cancelled stream leaves the hub");
+  assertEquals(hub.clientCount, 0, "a cancelled stream (its socket closed) leaves the hub");
   hub.close();
 });
 

@@ -41,6 +41,9 @@ export class SseReader {
   ended = false;
   /** Comment lines (`: …`) seen so far, e.g. heartbeats. */
   comments: string[] = [];
+  /** Events other than `comment` (e.g. `reset`), in order, with the comment events before each. */
+  others: { event: string; id: string | undefined; data: unknown; after: number }[] = [];
+  #commentEvents = 0;
 
   constructor(stream: ReadableStream<Uint8Array>) {
     this.#reader = stream.pipeThrough(textDecoding()).getReader();
@@ -84,6 +87,14 @@ export class SseReader {
     }
     if (fields.event === "comment") {
       this.#ready.push({ id: Number(fields.id), data: JSON.parse(fields.data) });
+      this.#commentEvents++;
+    } else if (fields.event !== undefined) {
+      this.others.push({
+        event: fields.event,
+        id: fields.id,
+        data: fields.data === undefined ? undefined : JSON.parse(fields.data),
+        after: this.#commentEvents,
+      });
     }
   }
 }
