@@ -1,10 +1,13 @@
 /**
  * Same-origin access to the api: `/api/*` is forwarded to API_URL so the browser needs no
- * CORS, and the api token (if any) never reaches the browser.
+ * CORS, and the api token (if any) never reaches the browser. The api's status is passed on as
+ * it is (a 401 tells the page that the token does not match, not that the api is away), and so
+ * are its security headers.
  *
  * @module
  */
 import type { Logger } from "@sentiment/proto/log";
+import { withSecurityHeaders } from "./security.ts";
 
 /** Options of {@link createApiProxy}. */
 export interface ApiProxyOptions {
@@ -16,7 +19,20 @@ export interface ApiProxyOptions {
 }
 
 const FORWARDED_REQUEST_HEADERS = ["accept", "last-event-id", "if-none-match", "cache-control"];
-const FORWARDED_RESPONSE_HEADERS = ["content-type", "etag", "last-modified", "retry-after"];
+const FORWARDED_RESPONSE_HEADERS = [
+  "content-type",
+  "etag",
+  "last-modified",
+  "retry-after",
+  "www-authenticate",
+  // The api's own security headers: an answer through the proxy is as protected as a direct one.
+  "content-security-policy",
+  "x-content-type-options",
+  "x-frame-options",
+  "referrer-policy",
+  "cross-origin-resource-policy",
+  "strict-transport-security",
+];
 
 /** Builds the proxy handler for `/api/*` requests. */
 export function createApiProxy(options: ApiProxyOptions): (request: Request) => Promise<Response> {
@@ -66,6 +82,7 @@ export function createApiProxy(options: ApiProxyOptions): (request: Request) => 
     } else {
       responseHeaders.set("cache-control", upstream.headers.get("cache-control") ?? "no-store");
     }
+    withSecurityHeaders(responseHeaders);
     return new Response(upstream.body, { status: upstream.status, headers: responseHeaders });
   };
 }
@@ -73,6 +90,8 @@ export function createApiProxy(options: ApiProxyOptions): (request: Request) => 
 function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8", ...headers },
+    headers: withSecurityHeaders(
+      new Headers({ "content-type": "application/json; charset=utf-8", ...headers }),
+    ),
   });
 }

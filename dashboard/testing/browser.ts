@@ -30,10 +30,13 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
-let built: Promise<string> | null = null;
+let built: Promise<unknown> | null = null;
 
-/** Builds the island bundle once per process (unminified when a profile needs its names). */
-export function ensureBundle({ minify = true } = {}): Promise<string> {
+/**
+ * Builds the island and service worker bundles once per process (unminified when a profile
+ * needs its names).
+ */
+export function ensureBundle({ minify = true } = {}): Promise<unknown> {
   built ??= buildBundle({ minify });
   return built;
 }
