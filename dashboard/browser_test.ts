@@ -8,7 +8,7 @@ import type { ProcessedComment } from "@sentiment/proto/messages";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { type Backend, runScenario } from "./testing/scenario.ts";
 import type { Page } from "playwright-core";
-import { echoPageErrors, launchChromium, startDashboard } from "./testing/browser.ts";
+import { echoPageErrors, launchChromium, newTestPage, startDashboard } from "./testing/browser.ts";
 import { DEFAULT_STORAGE_KEY } from "./lib/comments.ts";
 
 Deno.test({
@@ -77,7 +77,7 @@ function pageTest(
       const dashboard = await startDashboard(api.url);
       const browser = await launchChromium();
       try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+        const page = await newTestPage(browser);
         await fn({ api, url: dashboard.url, page }, t);
       } finally {
         await browser.close();

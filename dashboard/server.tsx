@@ -36,13 +36,20 @@ export interface HandlerOptions {
   staticDir?: string;
   /** Counters behind `/metrics`; a private set when omitted. */
   metrics?: DashboardMetrics;
+  /** Aborted when the server stops, which ends the event streams it proxies. */
+  signal?: AbortSignal;
 }
 
 /** Builds the request handler. */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
   const { config, logger, staticDir = STATIC_DIR } = options;
   const metrics = options.metrics ?? createDashboardMetrics();
-  const proxy = createApiProxy({ apiUrl: config.apiUrl, apiToken: config.apiToken, logger });
+  const proxy = createApiProxy({
+    apiUrl: config.apiUrl,
+    apiToken: config.apiToken,
+    logger,
+    signal: options.signal,
+  });
   const hosts = allowedHostnames(config.host ?? "127.0.0.1", config.allowedHosts ?? []);
   let shell: Promise<Shell> | null = null;
   let warnedMissing = false;

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
 import { DEFAULT_STORAGE_KEY } from "../lib/comments.ts";
-import { artifactsDir, echoPageErrors, launchChromium, startDashboard } from "./browser.ts";
+import {
+  artifactsDir,
+  echoPageErrors,
+  launchChromium,
+  newTestContext,
+  startDashboard,
+} from "./browser.ts";
 
 /** What a test stores; the rest of the comment is filled in by the backend. */
 export interface CommentSpec {
@@ -115,7 +121,7 @@ export async function runScenario(
   let browser: Browser | null = null;
   try {
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
+    const context = await newTestContext(browser);
     await scenario(t, backend, dashboard.url, context, options);
   } finally {
     await browser?.close();
