@@ -23,7 +23,12 @@ export default function StatusBar(props: { limit: number }) {
     : `reconnecting in ${secondsUntil(status.reconnectAt, now)} s`;
   return (
     <div class="status-bar">
-      <p class={`connection connection-${connection}`} role="status" data-connection={connection}>
+      <p
+        class={`connection connection-${connection}`}
+        role="status"
+        data-connection={connection}
+        data-down-since={status.downSince}
+      >
         <span class="dot" aria-hidden="true" />
         <span class="connection-text">{describeConnection(status, now)}</span>
       </p>

@@ -77,9 +77,14 @@ function createApp(): DashboardApp {
     },
   });
   // Batches wait briefly to be written together; a page going away writes them at once.
-  addEventListener("pagehide", () => store.persistNow());
+  const rememberNow = rememberConnection(status, localStorage);
+  const persistNow = () => {
+    store.persistNow();
+    rememberNow();
+  };
+  addEventListener("pagehide", persistNow);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") store.persistNow();
+    if (document.visibilityState === "hidden") persistNow();
   });
   return {
     collection,
@@ -97,7 +102,6 @@ export async function startApp(): Promise<void> {
   started = true;
   const { collection, store, status, statistics } = current;
   await collection.preload();
-  rememberConnection(status, localStorage);
   registerShellWorker(status);
   statistics.start();
   electLeader(status, () => {

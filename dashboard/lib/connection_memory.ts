@@ -34,7 +34,8 @@ export function readConnectionMemory(storage: SmallStorage | null): ConnectionMe
 
 /**
  * Writes the remembered times whenever they change, at most once per `everyMs` (the stream
- * changes them with every batch), the last change always written.
+ * changes them with every batch), the last change always written. The function returned
+ * writes a pending change at once (the page is going away).
  */
 export function rememberConnection(
   status: StatusStore,
@@ -56,13 +57,12 @@ export function rememberConnection(
       // Storage full: the comments matter more than these two numbers.
     }
   };
-  const unsubscribe = status.subscribe((value) => {
+  status.subscribe((value) => {
     if (value.liveAt === written.liveAt && value.lastEventAt === written.lastEventAt) return;
     if (timer !== undefined) return;
     timer = setTimeout(write, Math.max(0, lastWrite + everyMs - Date.now()));
   });
   return () => {
-    unsubscribe();
     clearTimeout(timer);
     write();
   };

@@ -3,6 +3,11 @@
  * new version has installed and waits, and switches to it on request (the "new version,
  * reload" prompt) by asking it to take over, then reloading once it has.
  *
+ * A page loaded while the server answers is already the newest version (the worker fetches the
+ * page from the network first); the worker of that version, installed meanwhile, takes over at
+ * once then, with nothing to announce. The prompt is for a page that is older than the worker
+ * waiting: one opened offline from the cache, say, whose server came back with a new version.
+ *
  * @module
  */
 import type { StatusStore } from "./status.ts";
@@ -32,9 +37,12 @@ export function registerShellWorker(status: StatusStore): ShellUpdates {
   if (!container) return NONE;
   let registration: ServiceWorkerRegistration | null = null;
   let reloading = false;
-  const ready = (worker: ServiceWorker | null) => {
+  const pageVersion = document.body.dataset.version ?? "";
+  const ready = async (worker: ServiceWorker | null) => {
     // A first install has no page of an older version to replace: nothing to announce.
-    if (worker && container.controller) status.update({ updateReady: true });
+    if (!worker || !container.controller) return;
+    if ((await versionOf(worker)) === pageVersion) worker.postMessage({ type: "skip-waiting" });
+    else status.update({ updateReady: true });
   };
   container.addEventListener("controllerchange", () => {
     if (!reloading) return;
@@ -43,11 +51,11 @@ export function registerShellWorker(status: StatusStore): ShellUpdates {
   });
   container.register("/sw.js", { scope: "/", updateViaCache: "none" }).then((found) => {
     registration = found;
-    ready(found.waiting);
+    void ready(found.waiting);
     found.addEventListener("updatefound", () => {
       const installing = found.installing;
       installing?.addEventListener("statechange", () => {
-        if (installing.state === "installed") ready(installing);
+        if (installing.state === "installed") void ready(installing);
       });
     });
   }).catch((error) => console.warn("the offline shell could not be installed", error));
@@ -66,4 +74,18 @@ export function registerShellWorker(status: StatusStore): ShellUpdates {
     },
   };
   return current;
+}
+
+/** The version a worker caches (asked over a message channel); null if it does not say. */
+function versionOf(worker: ServiceWorker, timeoutMs = 2_000): Promise<string | null> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    const timer = setTimeout(() => resolve(null), timeoutMs);
+    channel.port1.onmessage = (event) => {
+      clearTimeout(timer);
+      const version = (event.data as { version?: unknown } | null)?.version;
+      resolve(typeof version === "string" ? version : null);
+    };
+    worker.postMessage({ type: "version" }, [channel.port2]);
+  });
 }

@@ -182,9 +182,15 @@ export class LiveStream {
       this.#source = null;
       this.flush();
       this.#failures++;
-      const down = status.get().downSince ??
-        (this.#everLive ? this.#options.now() : status.get().liveAt ?? this.#options.now());
-      status.update({ connection: this.#failedState(), downSince: down });
+      const now = status.get();
+      const at = this.#options.now();
+      // Live until this moment: that is when it went down (and what a reload will say).
+      const wasLive = now.connection === "live";
+      status.update({
+        connection: this.#failedState(),
+        downSince: now.downSince ?? (wasLive ? at : now.liveAt ?? at),
+        ...(wasLive ? { liveAt: at } : {}),
+      });
       void this.#options.probe().then((result) => {
         if (attempt === this.#attempt && !this.#stopped) this.#afterFailure(result);
       });

@@ -22,6 +22,7 @@ interface FetchEvent extends ExtendableEvent {
 }
 interface MessageFromPage extends ExtendableEvent {
   readonly data: unknown;
+  readonly ports: readonly MessagePort[];
 }
 interface WorkerScope {
   readonly DASHBOARD_SHELL: ShellManifest;
@@ -61,6 +62,8 @@ worker.addEventListener("activate", (event) => {
 worker.addEventListener("message", (event) => {
   const data = event.data as { type?: unknown } | null;
   if (data?.type === "skip-waiting") event.waitUntil(worker.skipWaiting());
+  // A page asks which version this is: one already showing it need not reload for it.
+  if (data?.type === "version") event.ports[0]?.postMessage({ version: manifest.version });
 });
 
 worker.addEventListener("fetch", (event) => {
