@@ -106,6 +106,8 @@ function describeConnection(status: SyncStatus, now: number): ComponentChildren 
 
 function outageCause(status: SyncStatus): string {
   switch (status.cause) {
+    case "network":
+      return "this browser has no network; ";
     case "server":
       return "the dashboard server cannot be reached; ";
     case "api":

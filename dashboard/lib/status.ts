@@ -13,11 +13,11 @@ import { useEffect, useState } from "preact/hooks";
 export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline" | "refused";
 
 /**
- * Why the stream is down, as far as the page can tell: the dashboard server cannot be reached
- * (`server`; the page itself may come from the service worker), the server answers but the api
- * behind it does not (`api`), or neither is known.
+ * Why the stream is down, as far as the page can tell: the browser has no network (`network`),
+ * the dashboard server cannot be reached (`server`; the page itself may come from the service
+ * worker), the server answers but the api behind it does not (`api`), or none is known.
  */
-export type OutageCause = "server" | "api" | "unknown";
+export type OutageCause = "network" | "server" | "api" | "unknown";
 
 /** Progress of the first-visit load of recent comments from /api/comments. */
 export interface BackfillProgress {

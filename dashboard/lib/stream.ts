@@ -133,7 +133,7 @@ export class LiveStream {
   markOffline(): void {
     this.#options.status.update({
       connection: "offline",
-      cause: "server",
+      cause: "network",
       downSince: this.#options.status.get().downSince ?? this.#options.now(),
     });
   }
@@ -204,7 +204,11 @@ export class LiveStream {
     if (result.kind === "refused") {
       patch = { connection: "refused", httpStatus: result.status, cause: undefined };
     } else if (result.kind === "down") {
-      patch = { connection: this.#failedState(), cause: result.cause, httpStatus: result.status };
+      // No answer at all from a browser that knows it has no network: that is why.
+      const cause = result.cause === "server" && !this.#options.isOnline()
+        ? "network"
+        : result.cause;
+      patch = { connection: this.#failedState(), cause, httpStatus: result.status };
     } else {
       patch = { connection: this.#failedState(), cause: "unknown", httpStatus: undefined };
     }

@@ -237,3 +237,27 @@ Deno.test("an invalid stored id is a reset too; an unreadable reset clears nothi
   );
   stream.stop();
 });
+
+Deno.test("with the browser offline, no answer is the browser's network, not the server", async () => {
+  const collection = createCommentsCollection(new SharedFakeStorage().tab());
+  await collection.preload();
+  const status = new StatusStore(initialStatus(10));
+  const sources: FakeEventSource[] = [];
+  const stream = new LiveStream({
+    store: new CommentStore(collection),
+    status,
+    isOnline: () => false,
+    probe: () => Promise.resolve({ kind: "down", cause: "server" }),
+    createEventSource: (url) => {
+      sources.push(new FakeEventSource(url));
+      return sources.at(-1)!;
+    },
+  });
+  stream.start();
+  sources[0].emit("error");
+  await probed();
+  assertEquals([status.get().connection, status.get().cause], ["offline", "network"]);
+  stream.markOffline();
+  assertEquals(status.get().cause, "network");
+  stream.stop();
+});

@@ -83,15 +83,22 @@ worker.addEventListener("fetch", (event) => {
   // "network": not answered here, so the browser fetches it as if there were no worker.
 });
 
-/** The page from the server while it answers, else the cached shell. */
+/**
+ * The page from the server while it answers, else the cached shell. A server error (a proxy
+ * in front of a stopped dashboard answers 502) is no page either: the cached shell is better.
+ */
 async function shell(request: Request): Promise<Response> {
+  const cached = () => caches.open(cache).then((opened) => opened.match(manifest.shell));
+  let response: Response;
   try {
-    return await fetch(request, { signal: AbortSignal.timeout(SHELL_TIMEOUT_MS) });
+    response = await fetch(request, { signal: AbortSignal.timeout(SHELL_TIMEOUT_MS) });
   } catch (error) {
-    const cached = await caches.open(cache).then((opened) => opened.match(manifest.shell));
-    if (cached) return cached;
+    const copy = await cached();
+    if (copy) return copy;
     throw error;
   }
+  if (response.status < 500) return response;
+  return (await cached()) ?? response;
 }
 
 /** A file of this version from the cache, else from the server. */
