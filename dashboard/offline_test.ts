@@ -65,6 +65,11 @@ pageTest(
         "the cause",
         `document.querySelector('.connection').innerText.includes('cannot be reached')`,
       );
+      await waitFor(
+        page,
+        "countdown",
+        `/^reconnecting in \\d+ s$/.test(document.querySelector('.retry')?.innerText)`,
+      );
       const text = await statusText(page);
       // Down since the stream was lost (remembered across the reload): after the last event,
       // no later than the reload.
@@ -79,7 +84,7 @@ pageTest(
         ),
         text,
       );
-      ok(/reconnecting in \d+ s/.test(text), text);
+      ok(/reconnecting (in \d+ s|…)/.test(text), text);
       ok(text.includes(`last event ${formatTime(lastEvent)}`), text);
       ok(!/\s:/.test(await page.locator(".connection").innerText()), "no space before a colon");
       ok(await page.locator(".feed-row").count() > 5);

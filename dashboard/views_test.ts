@@ -19,6 +19,9 @@ import {
 
 const TOKEN = "views-test-token";
 const statusText = (page: Page) => page.locator(".status-bar").innerText();
+/** The next attempt is scheduled (between attempts; during one it says "reconnecting…"). */
+const RETRY_COUNTDOWN =
+  `/^reconnecting in \\d+ s$/.test(document.querySelector('.retry')?.innerText)`;
 const shownIs = (n: number) =>
   `Number(document.querySelector('.feed-count')?.dataset.shown) === ${n}`;
 
@@ -42,10 +45,11 @@ pageTest(
     api.store(Array.from({ length: 5 }, (_, i) => sampleComment(i)));
     await page.goto(url);
     await waitFor(page, "refused", connectionIs("refused"));
+    await waitFor(page, "countdown", RETRY_COUNTDOWN);
     const text = await statusText(page);
     ok(text.includes("The api refused the dashboard (401): check API_TOKEN"), text);
     ok(!text.includes("Offline"), text);
-    ok(/reconnecting in \d+ s/.test(text), text);
+    ok(/reconnecting (in \d+ s|…)/.test(text), text);
     await waitFor(
       page,
       "totals say it too",
@@ -80,13 +84,14 @@ pageTest(
     );
     // A few failures later: offline, and why.
     await waitFor(page, "offline", connectionIs("offline"), 30_000);
+    await waitFor(page, "countdown while offline", RETRY_COUNTDOWN);
     const text = await statusText(page);
     ok(
       /Offline since \d\d:\d\d:\d\d: the api is not answering \(502\); showing the comments stored in this browser/
         .test(text),
       text,
     );
-    ok(/reconnecting in \d+ s/.test(text), text);
+    ok(/reconnecting (in \d+ s|…)/.test(text), text);
     ok(text.includes(`last event ${formatTime(lastEvent)}`), text);
     const pill = await page.locator(".connection").innerText();
     ok(!/\s:/.test(pill), `a space before a colon in "${pill}"`);

@@ -18,8 +18,11 @@ export default function StatusBar(props: { limit: number }) {
   const stored = totalCount(useSharedLiveQuery(app?.summary ?? null).data);
   const now = useNow(status.reconnectAt !== undefined);
   const { connection, backfill, notice } = status;
-  const retry = status.reconnectAt === undefined || connection === "reconnecting"
+  // While down: when the next attempt is, or that one is under way.
+  const retry = connection !== "offline" && connection !== "refused"
     ? null
+    : status.reconnectAt === undefined
+    ? "reconnecting…"
     : `reconnecting in ${secondsUntil(status.reconnectAt, now)} s`;
   return (
     <div class="status-bar">

@@ -96,7 +96,10 @@ export async function waitFor(
     await page.waitForFunction(expression, undefined, { timeout, polling: 20 });
   } catch (error) {
     const status = await page.locator(".status-bar").innerText().catch(() => "?");
-    throw new Error(`${what} (status: ${status}): ${(error as Error).message.split("\n")[0]}`);
+    const diagnostics = await page.locator(".diagnostics").innerText().catch(() => "?");
+    throw new Error(
+      `${what} (status: ${status}; ${diagnostics}): ${(error as Error).message.split("\n")[0]}`,
+    );
   }
 }
 
