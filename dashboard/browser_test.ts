@@ -7,9 +7,9 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { ProcessedComment } from "@sentiment/proto/messages";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { type Backend, runScenario } from "./testing/scenario.ts";
-import type { Page } from "playwright-core";
-import { echoPageErrors, launchChromium, startDashboard } from "./testing/browser.ts";
-import { DEFAULT_STORAGE_KEY } from "./lib/comments.ts";
+import { DEFAULT_STORAGE_KEY, READABLE_EARLIER_KEYS } from "./lib/comments.ts";
+import { CONNECTION_MEMORY_KEY } from "./lib/connection_memory.ts";
+import { pageTest, storedIs, waitFor } from "./testing/page_test.ts";
 
 Deno.test({
   name: "dashboard in Chromium against a fake api",
@@ -62,36 +62,9 @@ Deno.test({
   },
 });
 
-/** A fake api, the dashboard in front of it and Chromium, for one test; all stopped after. */
-function pageTest(
-  name: string,
-  fn: (setup: { api: FakeApi; url: string; page: Page }, t: Deno.TestContext) => Promise<void>,
-): void {
-  Deno.test({
-    name,
-    sanitizeOps: false,
-    sanitizeResources: false,
-    fn: async (t) => {
-      const api = new FakeApi();
-      await api.start();
-      const dashboard = await startDashboard(api.url);
-      const browser = await launchChromium();
-      try {
-        const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
-        await fn({ api, url: dashboard.url, page }, t);
-      } finally {
-        await browser.close();
-        await dashboard.stop();
-        await api.stop();
-      }
-    },
-  });
-}
-
 pageTest(
   "the feed stays in order, and where it was scrolled, while its query is renewed",
-  async ({ api, url, page }, t) => {
-    const errors = echoPageErrors(page, "renewal");
+  async ({ api, url, page, errors }, t) => {
     api.store(Array.from({ length: 300 }, (_, i) => sampleComment(i)));
     await page.goto(url);
     const storedIs = (n: number) =>
@@ -160,22 +133,36 @@ pageTest(
 );
 
 pageTest(
-  "a comments snapshot of an earlier stored shape is removed from localStorage",
+  "snapshots of other shapes are removed from localStorage; the previous one is read",
   async ({ api, url, page }) => {
-    api.store([sampleComment(1)]);
+    api.store([sampleComment(1), sampleComment(2)]);
     await page.goto(url);
-    // What an earlier version stored: full messages under the key of its shape.
-    await page.evaluate(() => {
+    await waitFor(page, "persisted", persistedCount(2));
+    // What earlier versions stored: full messages under the key of the first shape, and the
+    // shown fields without score, language and reasons under the previous one.
+    await page.evaluate(([current, previous]) => {
       localStorage.setItem("sentiment-dashboard/comments/v1", "x".repeat(1_000_000));
-      localStorage.setItem("sentiment-dashboard/statistics/v1", "{}");
-    });
+      localStorage.setItem(previous, localStorage.getItem(current)!);
+      localStorage.removeItem(current);
+    }, [DEFAULT_STORAGE_KEY, READABLE_EARLIER_KEYS[0]]);
     await page.reload();
-    await page.waitForFunction(
-      `localStorage.getItem(${JSON.stringify(DEFAULT_STORAGE_KEY)})?.includes("commentId")`,
-      undefined,
-      { timeout: 20_000 },
-    );
+    await waitFor(page, "restored", storedIs(2));
+    await waitFor(page, "persisted again", persistedCount(2));
     const keys = await page.evaluate(() => Object.keys(localStorage).sort());
-    assertEquals(keys, [DEFAULT_STORAGE_KEY, "sentiment-dashboard/statistics/v1"]);
+    assertEquals(
+      keys,
+      [
+        CONNECTION_MEMORY_KEY,
+        DEFAULT_STORAGE_KEY,
+        "sentiment-dashboard/statistics/v1",
+      ].sort(),
+    );
   },
 );
+
+/** An expression: the snapshot in localStorage holds `n` comments. */
+function persistedCount(n: number): string {
+  return `Object.keys(JSON.parse(localStorage.getItem(${
+    JSON.stringify(DEFAULT_STORAGE_KEY)
+  }) ?? "{}")).length === ${n}`;
+}

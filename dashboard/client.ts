@@ -4,6 +4,8 @@
  *
  * @module
  */
+// First: schemas created after it do not compile parsers with eval (see the module).
+import "./lib/zod_jitless.ts";
 import { h, render } from "preact";
 import { ISLANDS } from "./islands/mod.ts";
 import { getApp, startApp } from "./lib/app.ts";
@@ -14,8 +16,11 @@ for (const element of document.querySelectorAll<HTMLElement>("[data-island]")) {
     console.error(`unknown island "${element.dataset.island}"`);
     continue;
   }
-  // The server rendered the empty state; data lives in this browser, so render (not hydrate)
-  // lets Preact correct every attribute and text that differs, reusing the existing nodes.
+  // The server rendered the empty state; the data lives in this browser, so the island is
+  // rendered afresh rather than hydrated. Rendered over the server's nodes, Preact kept those it
+  // had no use for (a returning visitor saw "Not loaded yet." below the restored totals), so
+  // they are removed first, in the same task: the page never paints without them.
+  element.replaceChildren();
   render(h(component, JSON.parse(element.dataset.props ?? "{}")), element);
 }
 

@@ -3,15 +3,24 @@
  *
  * @module
  */
-import { envInt, envPort, type EnvSource, envString, envUrl } from "@sentiment/proto/config";
+import {
+  envInt,
+  envList,
+  envPort,
+  type EnvSource,
+  envString,
+  envUrl,
+} from "@sentiment/proto/config";
 import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
 import { ConfigError } from "@sentiment/proto/config";
 import { DEFAULT_MAX_COMMENTS } from "./lib/comments.ts";
+import { normalizeConfiguredHost } from "./hosts.ts";
 
 /** Every variable the dashboard reads (the permission set lists the same). */
 export const ENV_VARS = [
   "DASHBOARD_HOST",
   "DASHBOARD_PORT",
+  "DASHBOARD_ALLOWED_HOSTS",
   "API_URL",
   "API_TOKEN",
   "DASHBOARD_MAX_COMMENTS",
@@ -22,6 +31,11 @@ export const ENV_VARS = [
 export interface DashboardConfig {
   host: string;
   port: number;
+  /**
+   * Hostnames answered besides localhost, 127.0.0.1, [::1] and `host` (the names people reach
+   * this server by, e.g. behind a reverse proxy); requests naming another Host get 421.
+   */
+  allowedHosts: string[];
   /** Base URL of the api that `/api/*` is proxied to. */
   apiUrl: string;
   /** Sent to the api as `Authorization: Bearer …` when set. */
@@ -37,9 +51,19 @@ export function readConfig(env: EnvSource): DashboardConfig {
   const logLevel = parseLogLevel(level);
   if (!logLevel) throw new ConfigError("LOG_LEVEL", `"${level}" is not debug, info, warn or error`);
   const token = envString(env, "API_TOKEN", "");
+  const allowedHosts = envList(env, "DASHBOARD_ALLOWED_HOSTS", []);
+  for (const host of allowedHosts) {
+    if (normalizeConfiguredHost(host) === null) {
+      throw new ConfigError(
+        "DASHBOARD_ALLOWED_HOSTS",
+        `"${host}" is not a hostname (list names such as dashboard.example.com, comma-separated)`,
+      );
+    }
+  }
   return {
     host: envString(env, "DASHBOARD_HOST", "127.0.0.1"),
     port: envPort(env, "DASHBOARD_PORT", 3000),
+    allowedHosts,
     apiUrl: envUrl(env, "API_URL", "http://127.0.0.1:3001", ["http:", "https:"]).replace(
       /\/+$/,
       "",

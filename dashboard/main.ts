@@ -11,6 +11,7 @@ import { createHandler } from "./server.tsx";
 
 const config = loadConfigOrExit("dashboard", () => readConfig(Deno.env));
 const logger = createLogger("dashboard", config.logLevel);
+const stopping = new AbortController();
 const server = Deno.serve({
   hostname: config.host,
   port: config.port,
@@ -22,11 +23,13 @@ const server = Deno.serve({
       env: ENV_VARS.filter((name) => Deno.env.get(name) !== undefined),
     });
   },
-}, createHandler({ config, logger }));
+}, createHandler({ config, logger, signal: stopping.signal }));
 
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   Deno.addSignalListener(signal, () => {
     logger.info("stopping", { signal });
+    // Open event streams would keep a graceful shutdown waiting until every browser left.
+    stopping.abort();
     void server.shutdown().then(() => Deno.exit(0));
   });
 }

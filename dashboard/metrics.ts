@@ -6,8 +6,11 @@
  */
 import { Counter, createRegistry, type Registry } from "@sentiment/proto/metrics";
 
-/** The routes the server distinguishes in its metrics. */
-export type DashboardRoute = "page" | "static" | "api" | "healthz" | "metrics";
+/**
+ * The routes the server distinguishes in its metrics; `refused`: a request for a host it does
+ * not serve, or with a path that cannot be decoded.
+ */
+export type DashboardRoute = "page" | "static" | "api" | "healthz" | "metrics" | "refused";
 
 /** The registry and the per-request hooks of the handler. */
 export interface DashboardMetrics {
@@ -16,7 +19,7 @@ export interface DashboardMetrics {
   apiResponse(status: number): void;
 }
 
-const ROUTES: DashboardRoute[] = ["page", "static", "api", "healthz", "metrics"];
+const ROUTES: DashboardRoute[] = ["page", "static", "api", "healthz", "metrics", "refused"];
 const CLASSES = ["2xx", "3xx", "4xx", "5xx"] as const;
 
 /** Creates the registry; label children are resolved once, so a request costs one addition. */

@@ -11,6 +11,7 @@ export interface DocumentAssets {
   /** URL of the island bundle, with a version query so a rebuild is never served stale. */
   script: string | null;
   styles: string;
+  icon: string;
 }
 
 /** Renders a full HTML page. `bodyData` becomes `data-*` attributes the browser code reads. */
@@ -31,7 +32,7 @@ export function renderDocument(
         <meta name="color-scheme" content="light" />
         <title>{title}</title>
         <link rel="stylesheet" href={assets.styles} />
-        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+        <link rel="icon" href={assets.icon} type="image/svg+xml" />
         {assets.script && <script type="module" src={assets.script} defer />}
       </head>
       <body {...data}>{children}</body>

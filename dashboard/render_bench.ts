@@ -23,7 +23,7 @@
  */
 import type { Page } from "playwright-core";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
-import { launchChromium, startDashboard } from "./testing/browser.ts";
+import { launchChromium, newTestPage, startDashboard } from "./testing/browser.ts";
 import { type CpuProfile, functionTimes } from "@sentiment/bench/profile";
 
 const flag = (name: string, fallback: number) =>
@@ -124,7 +124,7 @@ const dashboard = await startDashboard(api.url, {
 });
 const browser = await launchChromium();
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 1100 } });
+  const page = await newTestPage(browser);
   await page.goto(`${dashboard.url}/?debug`);
   await page.waitForFunction(
     `Number(document.querySelector('.stored')?.dataset.stored) === ${COLLECTION}`,

@@ -1,6 +1,7 @@
 /**
- * The dashboard's HTTP handler: the server-rendered page, static files (the island bundle
- * among them), `/healthz`, and `/api/*` proxied to the api.
+ * The dashboard's HTTP handler: the server-rendered page, the service worker, static files (the
+ * island bundle among them), `/healthz`, `/metrics`, and `/api/*` proxied to the api. Only
+ * requests that name a host the dashboard serves are answered (see hosts.ts).
  *
  * @module
  */
@@ -9,14 +10,12 @@ import type { Logger } from "@sentiment/proto/log";
 import { metricsResponse } from "@sentiment/proto/metrics";
 import { createDashboardMetrics, type DashboardMetrics } from "./metrics.ts";
 import type { DashboardConfig } from "./config.ts";
+import { allowedHostnames, isAllowedHost } from "./hosts.ts";
 import { createApiProxy } from "./proxy.ts";
-import { renderDocument } from "./render.tsx";
-import Home from "./routes/index.tsx";
+import { PAGE_SECURITY_HEADERS, withSecurityHeaders } from "./security.ts";
+import { buildShell, BUNDLE_PATH, type Shell, STATIC_DIR } from "./shell.tsx";
 
-/** The folder served at `/`; the bundle is built into its `build/` folder. */
-export const STATIC_DIR = join(import.meta.dirname!, "static");
-/** The bundle's path inside {@link STATIC_DIR}. */
-export const BUNDLE_PATH = "build/client.js";
+export { BUNDLE_PATH, STATIC_DIR };
 
 const CONTENT_TYPES: Record<string, string> = {
   ".js": "text/javascript; charset=utf-8",
@@ -30,44 +29,64 @@ const CONTENT_TYPES: Record<string, string> = {
 
 /** Options of {@link createHandler}. */
 export interface HandlerOptions {
-  config: Pick<DashboardConfig, "apiUrl" | "apiToken" | "maxComments">;
+  config:
+    & Pick<DashboardConfig, "apiUrl" | "apiToken" | "maxComments">
+    & Partial<Pick<DashboardConfig, "host" | "allowedHosts">>;
   logger: Logger;
   staticDir?: string;
   /** Counters behind `/metrics`; a private set when omitted. */
   metrics?: DashboardMetrics;
+  /** Aborted when the server stops, which ends the event streams it proxies. */
+  signal?: AbortSignal;
 }
 
 /** Builds the request handler. */
 export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
   const { config, logger, staticDir = STATIC_DIR } = options;
   const metrics = options.metrics ?? createDashboardMetrics();
-  const proxy = createApiProxy({ apiUrl: config.apiUrl, apiToken: config.apiToken, logger });
-  let bundleVersion: string | null = null;
+  const proxy = createApiProxy({
+    apiUrl: config.apiUrl,
+    apiToken: config.apiToken,
+    logger,
+    signal: options.signal,
+  });
+  const hosts = allowedHostnames(config.host ?? "127.0.0.1", config.allowedHosts ?? []);
+  let shell: Promise<Shell> | null = null;
   let warnedMissing = false;
 
-  async function bundleUrl(): Promise<string | null> {
-    if (bundleVersion === null) {
-      try {
-        const bytes = await Deno.readFile(join(staticDir, BUNDLE_PATH));
-        const digest = await crypto.subtle.digest("SHA-256", bytes);
-        bundleVersion = [...new Uint8Array(digest).slice(0, 6)]
-          .map((byte) => byte.toString(16).padStart(2, "0")).join("");
-      } catch {
-        if (!warnedMissing) {
-          warnedMissing = true;
-          logger.error("the island bundle is missing; build it with dashboard/build.ts", {
-            path: join(staticDir, BUNDLE_PATH),
-          });
-        }
-        return null;
+  /** The shell, built once; null (and built again next time) while a bundle is missing. */
+  async function currentShell(): Promise<Shell | null> {
+    shell ??= buildShell(staticDir, config);
+    try {
+      return await shell;
+    } catch (error) {
+      shell = null;
+      if (!warnedMissing) {
+        warnedMissing = true;
+        logger.error("the browser bundles are missing; build them with dashboard/build.ts", {
+          dir: join(staticDir, "build"),
+          error: error as Error,
+        });
       }
+      return null;
     }
-    return `/${BUNDLE_PATH}?v=${bundleVersion}`;
   }
 
   return async (request) => {
+    if (!isAllowedHost(request, hosts)) {
+      metrics.request("refused");
+      logger.debug("request for another host refused", { host: request.headers.get("host") });
+      return text(
+        421,
+        "this server answers only for its own host names (see DASHBOARD_ALLOWED_HOSTS)\n",
+      );
+    }
     const url = new URL(request.url);
-    const path = url.pathname;
+    const path = decodedPath(url.pathname);
+    if (path === null) {
+      metrics.request("refused");
+      return text(400, "the path is not valid percent-encoded UTF-8\n");
+    }
     if (path.startsWith("/api/")) {
       metrics.request("api");
       const response = await proxy(request);
@@ -75,55 +94,93 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
       return response;
     }
     if (request.method !== "GET" && request.method !== "HEAD") {
-      return new Response("method not allowed\n", { status: 405, headers: { allow: "GET, HEAD" } });
+      return text(405, "method not allowed\n", { allow: "GET, HEAD" });
     }
     if (path === "/metrics") {
       metrics.request("metrics");
-      return await metricsResponse(metrics.registry, request.method);
+      const response = await metricsResponse(metrics.registry, request.method);
+      withSecurityHeaders(response.headers);
+      return response;
     }
     if (path === "/healthz") {
       metrics.request("healthz");
-      const bundle = (await bundleUrl()) !== null;
-      return Response.json({ status: "ok", service: "dashboard", bundle });
+      const current = await currentShell();
+      return new Response(
+        JSON.stringify({
+          status: "ok",
+          service: "dashboard",
+          bundle: current !== null,
+          version: current?.version ?? null,
+        }),
+        { headers: withSecurityHeaders(new Headers({ "content-type": "application/json" })) },
+      );
     }
     if (path === "/" || path === "/index.html") {
       metrics.request("page");
-      const html = renderDocument(
-        "Comment sentiment dashboard",
-        { script: await bundleUrl(), styles: "/styles.css" },
-        { "max-comments": String(config.maxComments) },
-        <Home maxComments={config.maxComments} />,
-      );
-      return new Response(html, {
-        headers: { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" },
+      const current = await currentShell();
+      if (!current) {
+        return text(503, "the dashboard is not built yet: run dashboard/build.ts\n");
+      }
+      const headers = new Headers({
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+      });
+      return new Response(current.html, {
+        headers: withSecurityHeaders(headers, PAGE_SECURITY_HEADERS),
       });
     }
+    if (path === "/sw.js") {
+      metrics.request("static");
+      const current = await currentShell();
+      if (!current) return text(404, "not found\n");
+      const headers = new Headers({
+        "content-type": "text/javascript; charset=utf-8",
+        // The browser compares this script on every update check: never a stored copy.
+        "cache-control": "no-cache",
+      });
+      return new Response(current.serviceWorker, { headers: withSecurityHeaders(headers) });
+    }
     metrics.request("static");
-    return serveStatic(staticDir, path);
+    return await serveStatic(staticDir, path);
   };
 }
 
-async function serveStatic(root: string, path: string): Promise<Response> {
-  const relative = normalize(decodeURIComponent(path)).replace(/^\/+/, "");
-  if (relative.startsWith("..") || relative.includes("\0")) {
-    return new Response("not found\n", { status: 404 });
+/**
+ * The path with percent-escapes decoded, or null when they are not UTF-8 (`/%E0%A4%A`, `/%`):
+ * a bad request from the client, not an error of the server.
+ */
+export function decodedPath(pathname: string): string | null {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return null;
   }
+}
+
+function text(status: number, body: string, extra: Record<string, string> = {}): Response {
+  const headers = new Headers({ "content-type": "text/plain; charset=utf-8", ...extra });
+  return new Response(body, { status, headers: withSecurityHeaders(headers) });
+}
+
+async function serveStatic(root: string, path: string): Promise<Response> {
+  const relative = normalize(path).replace(/^\/+/, "");
+  if (relative.startsWith("..") || relative.includes("\0")) return text(404, "not found\n");
   try {
     const file = await Deno.open(join(root, relative), { read: true });
     const info = await file.stat();
     if (!info.isFile) {
       file.close();
-      return new Response("not found\n", { status: 404 });
+      return text(404, "not found\n");
     }
-    return new Response(file.readable, {
-      headers: {
-        "content-type": CONTENT_TYPES[extname(relative)] ?? "application/octet-stream",
-        "content-length": String(info.size),
-        // The page links the bundle with a content hash, so that URL never changes meaning.
-        "cache-control": "no-cache",
-      },
+    const headers = new Headers({
+      "content-type": CONTENT_TYPES[extname(relative)] ?? "application/octet-stream",
+      "content-length": String(info.size),
+      // The page links the bundle and styles with a content hash, so that URL never changes
+      // meaning; `no-cache` still has the browser check the rest (favicon) each time.
+      "cache-control": "no-cache",
     });
+    return new Response(file.readable, { headers: withSecurityHeaders(headers) });
   } catch {
-    return new Response("not found\n", { status: 404 });
+    return text(404, "not found\n");
   }
 }

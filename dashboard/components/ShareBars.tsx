@@ -3,8 +3,11 @@ import { formatCount, formatShare } from "./format.ts";
 /** One row of a share chart. */
 export interface ShareItem {
   key: string;
+  /** Shown in a `<bdi>`: a source's name is whatever its producer sent. */
   label: string;
   count: number;
+  /** The row that groups the rest (drawn apart). */
+  other?: boolean;
 }
 
 /** Horizontal bars showing each item's share of the total, with numbers as text. */
@@ -13,8 +16,8 @@ export function ShareBars(props: { items: ShareItem[]; label: string }) {
   return (
     <ul class="share-bars" aria-label={props.label}>
       {props.items.map((item) => (
-        <li key={item.key} data-key={item.key}>
-          <span class="share-label">{item.label}</span>
+        <li key={item.key} data-key={item.key} class={item.other ? "share-other" : undefined}>
+          <bdi class="share-label" title={item.label}>{item.label}</bdi>
           <span class="share-track" aria-hidden="true">
             <span
               class="share-fill"

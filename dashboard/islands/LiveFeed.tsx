@@ -7,19 +7,29 @@ import {
   useRef,
   useState,
 } from "preact/hooks";
-import { type Source, SOURCES, type Tag, TAGS } from "@sentiment/proto/messages";
+import { KNOWN_SOURCES, type Tag, TAGS } from "@sentiment/proto/messages";
 import type { StoredComment } from "../lib/comments.ts";
 import { getApp } from "../lib/app.ts";
 import {
+  countBy,
   feedCountQuery,
   feedQuery,
   type FeedWindow,
   isFiltered,
+  type SummaryRow,
   totalCount,
 } from "../lib/queries.ts";
 import { useLiveQuery, useSharedLiveQuery } from "../lib/use_live_query.ts";
 import { useRenewal } from "../lib/use_renewal.ts";
-import { formatCount, formatTime, SOURCE_LABEL, TAG_META } from "../components/format.ts";
+import { useUrlFilter } from "../lib/use_url_filter.ts";
+import { CommentDetails } from "../components/CommentDetails.tsx";
+import {
+  formatCount,
+  formatLanguage,
+  formatSource,
+  formatTime,
+  TAG_META,
+} from "../components/format.ts";
 
 /** Every row has the same height, so the visible slice is pure arithmetic. */
 export const ROW_HEIGHT = 76;
@@ -40,20 +50,25 @@ const TOP_WINDOW: FeedWindow = { offset: 0, limit: MIN_WINDOW };
  */
 const RENEW_FEED_AFTER_ROWS = 1_000;
 
-/** The live feed: filters, a text search and a virtualized list, newest first. */
+/**
+ * The live feed: filters (kept in the URL), a text search and a virtualized list, newest first;
+ * a comment opens in a dialog with its details.
+ */
 export default function LiveFeed() {
   const app = getApp();
-  const [tag, setTag] = useState<Tag | "">("");
-  const [source, setSource] = useState<Source | "">("");
-  const [searchInput, setSearchInput] = useState("");
-  const [search, setSearch] = useState("");
+  const { filter, setFilter, restored } = useUrlFilter();
+  const { tag, source, language, search } = filter;
+  const [searchInput, setSearchInput] = useState(search);
+  // Back/forward brings the URL's search back into the box.
+  useEffect(() => setSearchInput(filter.search), [restored]);
   useEffect(() => {
-    // Typing should not rebuild the query on every key.
-    const timer = setTimeout(() => setSearch(searchInput), 150);
+    if (searchInput === search) return;
+    // Typing should not rebuild the query (or write the URL) on every key.
+    const timer = setTimeout(() => setFilter({ ...filter, search: searchInput }, "search"), 150);
     return () => clearTimeout(timer);
-  }, [searchInput]);
-  const filter = { tag, source, search };
-  const filterKey = `${tag}|${source}|${search}`;
+  }, [searchInput, filter]);
+  const [selected, setSelected] = useState<StoredComment | null>(null);
+  const filterKey = `${tag}|${source}|${language}|${search}`;
   const filtered = isFiltered(filter);
   const renewal = useRenewal(app?.collection ?? null, RENEW_FEED_AFTER_ROWS);
   // The window the feed's rows are for: the last one asked of this query (its rows follow at
@@ -74,7 +89,8 @@ export default function LiveFeed() {
   const feed = useLiveQuery(() => feedCollection, [feedCollection]);
   // The feed holds a window only, so how many rows match is counted apart: unfiltered, that is
   // every stored comment (the shared summary); filtered, a count query with the same filter.
-  const stored = totalCount(useSharedLiveQuery(app?.summary ?? null).data);
+  const summary = useSharedLiveQuery(app?.summary ?? null).data;
+  const stored = totalCount(summary);
   const matching = useLiveQuery(
     () => app && filtered ? feedCountQuery(app.collection, filter) : null,
     [app, filterKey],
@@ -112,7 +128,8 @@ export default function LiveFeed() {
           <select
             name="tag"
             value={tag}
-            onChange={(event) => setTag(event.currentTarget.value as Tag | "")}
+            onChange={(event) =>
+              setFilter({ ...filter, tag: event.currentTarget.value as Tag | "" }, "choice")}
           >
             <option value="">All tags</option>
             {TAGS.map((value) => <option key={value} value={value}>{TAG_META[value].label}
@@ -124,11 +141,27 @@ export default function LiveFeed() {
           <select
             name="source"
             value={source}
-            onChange={(event) => setSource(event.currentTarget.value as Source | "")}
+            onChange={(event) =>
+              setFilter({ ...filter, source: event.currentTarget.value }, "choice")}
           >
             <option value="">All sources</option>
-            {SOURCES.map((value) => <option key={value} value={value}>{SOURCE_LABEL[value]}
-            </option>)}
+            {sourceOptions(summary, source).map((value) => (
+              <option key={value} value={value}>{formatSource(value)}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          <span>Language</span>
+          <select
+            name="language"
+            value={language}
+            onChange={(event) =>
+              setFilter({ ...filter, language: event.currentTarget.value }, "choice")}
+          >
+            <option value="">All languages</option>
+            {languageOptions(summary, language).map((value) => (
+              <option key={value} value={value}>{formatLanguage(value)}</option>
+            ))}
           </select>
         </label>
         <label class="feed-search">
@@ -152,10 +185,34 @@ export default function LiveFeed() {
         offset={feedWindow.offset}
         total={shown}
         onRange={moveWindow}
+        onOpen={setSelected}
         resetKey={filterKey}
       />
+      <CommentDetails comment={selected} onClose={() => setSelected(null)} />
     </div>
   );
+}
+
+/** The known sources, then others present by count, and the chosen one even if absent. */
+function sourceOptions(summary: readonly SummaryRow[], chosen: string): string[] {
+  const known = new Set<string>(KNOWN_SOURCES);
+  const others = [...countBy(summary, "source")]
+    .filter(([value]) => !known.has(value))
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([value]) => value);
+  const options = [...KNOWN_SOURCES, ...others];
+  if (chosen && !options.includes(chosen)) options.push(chosen);
+  return options;
+}
+
+/** The languages present by count, and the chosen one even if absent. */
+function languageOptions(summary: readonly SummaryRow[], chosen: string): string[] {
+  const options = [...countBy(summary, "language")]
+    .filter(([value]) => value !== "")
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([value]) => value);
+  if (chosen && !options.includes(chosen)) options.push(chosen);
+  return options;
 }
 
 /**
@@ -169,6 +226,7 @@ function VirtualList(
     offset: number;
     total: number;
     onRange: (window: FeedWindow) => void;
+    onOpen: (comment: StoredComment) => void;
     resetKey: string;
   },
 ) {
@@ -222,6 +280,7 @@ function VirtualList(
             comment={comment}
             position={start + index}
             size={total}
+            onOpen={props.onOpen}
           />
         ))}
       </div>
@@ -230,7 +289,14 @@ function VirtualList(
   );
 }
 
-function FeedRow(props: { comment: StoredComment; position: number; size: number }) {
+function FeedRow(
+  props: {
+    comment: StoredComment;
+    position: number;
+    size: number;
+    onOpen: (comment: StoredComment) => void;
+  },
+) {
   const { comment } = props;
   return (
     <article
@@ -242,15 +308,23 @@ function FeedRow(props: { comment: StoredComment; position: number; size: number
       data-seq={comment.seq}
       style={{ transform: `translateY(${props.position * ROW_HEIGHT}px)` }}
     >
-      <div class="feed-meta">
-        <span class={`badge ${TAG_META[comment.tag].className}`}>
-          {TAG_META[comment.tag].label}
+      <button type="button" class="feed-open" onClick={() => props.onOpen(comment)}>
+        <span class="feed-meta">
+          <span class={`badge ${TAG_META[comment.tag].className}`}>
+            {TAG_META[comment.tag].label}
+          </span>
+          <bdi class="source">{formatSource(comment.source)}</bdi>
+          <time dateTime={comment.createdAt}>{formatTime(Date.parse(comment.createdAt))}</time>
+          {comment.language !== undefined && <span class="language">{comment.language}</span>}
         </span>
-        <span class="source">{SOURCE_LABEL[comment.source]}</span>
-        <time dateTime={comment.createdAt}>{formatTime(Date.parse(comment.createdAt))}</time>
-      </div>
-      {/* Text is always a text node: comments are untrusted and never parsed as HTML. */}
-      <p class="feed-text" title={comment.text}>{comment.text}</p>
+        {
+          /* Text is always a text node (comments are untrusted and never parsed as HTML), in a
+            <bdi> so that bidirectional controls in it cannot reorder anything around it. */
+        }
+        <span class="feed-text" title={comment.text}>
+          <bdi dir="auto">{comment.text}</bdi>
+        </span>
+      </button>
     </article>
   );
 }

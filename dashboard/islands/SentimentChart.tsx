@@ -4,11 +4,16 @@ import { getApp } from "../lib/app.ts";
 import { MINUTE_MS, perMinuteByTag } from "../lib/queries.ts";
 import { useSharedLiveQuery } from "../lib/use_live_query.ts";
 import { type Bucket, StackedBars } from "../components/StackedBars.tsx";
-import { TAG_META } from "../components/format.ts";
+import { formatShare, TAG_META } from "../components/format.ts";
 
 const WINDOW_MINUTES = 30;
+/** The negative share at a minute is that of this many minutes up to it, so a quiet minute with two comments does not swing the line from 0 to 100 %. */
+export const SHARE_ROLLING_MINUTES = 5;
 
-/** Per-minute stacked counts by tag over the last half hour of stored comments. */
+/**
+ * Per-minute stacked counts by tag over the last half hour of stored comments, with a line for
+ * the share of negative comments (rolling over {@link SHARE_ROLLING_MINUTES} minutes).
+ */
 export default function SentimentChart() {
   const app = getApp();
   const data = perMinuteByTag(useSharedLiveQuery(app?.summary ?? null).data);
@@ -48,6 +53,8 @@ export default function SentimentChart() {
         Object.fromEntries(TAGS.map((tag) => [tag, 0])) as Record<Tag, number>,
     });
   }
+  const negativeShare = rollingShare(buckets, "NEGATIVE", SHARE_ROLLING_MINUTES);
+  const latestShare = negativeShare.findLast((share) => share !== null) ?? null;
   const total = [...byMinute.values()].reduce(
     (sum, counts) => sum + TAGS.reduce((s, tag) => s + counts[tag], 0),
     0,
@@ -61,12 +68,45 @@ export default function SentimentChart() {
             {TAG_META[tag].label}
           </li>
         ))}
+        <li class="legend-line" data-latest-share={latestShare ?? ""}>
+          <span class="swatch-line" aria-hidden="true" />
+          Negative share, {SHARE_ROLLING_MINUTES}-minute rolling
+          {latestShare !== null && `: ${formatShare(latestShare, 1)} now`}
+        </li>
       </ul>
       <StackedBars
         width={width}
         buckets={buckets}
-        label={`Comments per minute by sentiment, last ${WINDOW_MINUTES} minutes: ${total} comments`}
+        line={negativeShare}
+        label={`Comments per minute by sentiment, last ${WINDOW_MINUTES} minutes: ${total} comments${
+          latestShare === null ? "" : `; ${formatShare(latestShare, 1)} negative lately`
+        }`}
       />
     </div>
   );
+}
+
+/**
+ * For each bucket, the share of `tag` among the comments of the `minutes` buckets up to and
+ * including it; null where those buckets hold no comment.
+ */
+export function rollingShare(
+  buckets: readonly Bucket[],
+  tag: Tag,
+  minutes: number,
+): (number | null)[] {
+  const shares: (number | null)[] = [];
+  let matching = 0;
+  let total = 0;
+  for (let i = 0; i < buckets.length; i++) {
+    matching += buckets[i].counts[tag];
+    total += TAGS.reduce((sum, each) => sum + buckets[i].counts[each], 0);
+    const leaving = buckets[i - minutes];
+    if (leaving) {
+      matching -= leaving.counts[tag];
+      total -= TAGS.reduce((sum, each) => sum + leaving.counts[each], 0);
+    }
+    shares.push(total > 0 ? matching / total : null);
+  }
+  return shares;
 }

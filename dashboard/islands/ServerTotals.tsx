@@ -9,8 +9,14 @@ const EMPTY: Totals = { stats: null, fetchedAt: null, stale: true };
 /** The server's all-time totals from /api/statistics, with when they were fetched. */
 export default function ServerTotals() {
   const app = getApp();
-  const { stats, fetchedAt, stale } = useObservable(app?.statistics ?? null, EMPTY);
-  if (!stats) return <p class="muted">Not loaded yet.</p>;
+  const { stats, fetchedAt, stale, failure } = useObservable(app?.statistics ?? null, EMPTY);
+  if (!stats) {
+    return (
+      <p class="muted">
+        {failure === undefined ? "Not loaded yet." : `Not loaded: ${failureText(failure)}.`}
+      </p>
+    );
+  }
   const rows: [string, number, string][] = [
     ["Comments stored", stats.total, "total"],
     ...TAGS.map((tag): [string, number, string] => [TAG_META[tag].label, stats.byTag[tag], tag]),
@@ -32,9 +38,16 @@ export default function ServerTotals() {
       <p class="muted">
         As of {formatTime(Date.parse(stats.asOf))}
         {stale && fetchedAt
-          ? ` (last fetched ${formatTime(fetchedAt)}; the api is not answering)`
+          ? ` (last fetched ${formatTime(fetchedAt)}; ${failureText(failure)})`
           : ""}
       </p>
     </div>
   );
+}
+
+function failureText(failure: Totals["failure"]): string {
+  if (failure === "unreachable") return "the dashboard server cannot be reached";
+  if (failure === "invalid") return "the api sent totals that could not be read";
+  if (failure === 401 || failure === 403) return `the api refused the dashboard (${failure})`;
+  return "the api is not answering";
 }

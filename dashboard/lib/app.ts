@@ -12,10 +12,14 @@ import {
   createCommentsCollection,
   DEFAULT_MAX_COMMENTS,
   DEFAULT_STORAGE_KEY,
+  READABLE_EARLIER_KEYS,
   STORAGE_KEY_PREFIX,
 } from "./comments.ts";
 import { backfill } from "./backfill.ts";
+import { readConnectionMemory, rememberConnection } from "./connection_memory.ts";
 import { electLeader } from "./leader.ts";
+import { registerShellWorker, shellUpdates } from "./service_worker.ts";
+import { prepareSnapshot } from "./snapshot_keys.ts";
 import { StatisticsPoller } from "./statistics.ts";
 import { initialStatus, StatusStore } from "./status.ts";
 import { LiveStream } from "./stream.ts";
@@ -44,10 +48,25 @@ export function getApp(): DashboardApp | null {
 function createApp(): DashboardApp {
   const configured = Number(document.body.dataset.maxComments);
   const limit = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_COMMENTS;
-  discardOtherShapes(DEFAULT_STORAGE_KEY);
-  discardUnreadableSnapshot(DEFAULT_STORAGE_KEY);
+  const housekeeping = prepareSnapshot(localStorage, {
+    current: DEFAULT_STORAGE_KEY,
+    prefix: STORAGE_KEY_PREFIX,
+    readable: READABLE_EARLIER_KEYS,
+  });
+  if (housekeeping.movedFrom) {
+    console.info(`reading the comments stored by an earlier version ("${housekeeping.movedFrom}")`);
+  }
+  for (const key of housekeeping.removed) {
+    console.info(`discarded the comments snapshot of another shape in "${key}"`);
+  }
+  if (housekeeping.unreadable) {
+    console.warn(`discarded the unreadable comments snapshot in "${DEFAULT_STORAGE_KEY}"`);
+  }
   const collection = createCommentsCollection();
-  const status = new StatusStore(initialStatus(limit));
+  const status = new StatusStore({
+    ...initialStatus(limit),
+    ...readConnectionMemory(localStorage),
+  });
   const store = new CommentStore(collection, {
     limit,
     onQuota: (newLimit) => {
@@ -58,9 +77,14 @@ function createApp(): DashboardApp {
     },
   });
   // Batches wait briefly to be written together; a page going away writes them at once.
-  addEventListener("pagehide", () => store.persistNow());
+  const rememberNow = rememberConnection(status, localStorage);
+  const persistNow = () => {
+    store.persistNow();
+    rememberNow();
+  };
+  addEventListener("pagehide", persistNow);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") store.persistNow();
+    if (document.visibilityState === "hidden") persistNow();
   });
   return {
     collection,
@@ -71,28 +95,6 @@ function createApp(): DashboardApp {
   };
 }
 
-/** Snapshots of an earlier stored shape are never read again, and would take up the quota. */
-function discardOtherShapes(current: string): void {
-  for (let i = localStorage.length - 1; i >= 0; i--) {
-    const key = localStorage.key(i);
-    if (key?.startsWith(STORAGE_KEY_PREFIX) && key !== current) {
-      console.info(`discarding the comments snapshot of another shape in "${key}"`);
-      localStorage.removeItem(key);
-    }
-  }
-}
-
-/** A snapshot the collection cannot read would stop it from starting at all. */
-function discardUnreadableSnapshot(key: string): void {
-  try {
-    const value = JSON.parse(localStorage.getItem(key) ?? "{}");
-    if (typeof value !== "object" || value === null || Array.isArray(value)) throw new Error();
-  } catch {
-    console.warn(`discarding the unreadable comments snapshot in localStorage "${key}"`);
-    localStorage.removeItem(key);
-  }
-}
-
 /** Starts syncing: restores persisted comments, then streams (or follows the tab that does). */
 export async function startApp(): Promise<void> {
   const current = getApp();
@@ -100,10 +102,19 @@ export async function startApp(): Promise<void> {
   started = true;
   const { collection, store, status, statistics } = current;
   await collection.preload();
+  registerShellWorker(status);
   statistics.start();
   electLeader(status, () => {
     let needsBackfill = collection.size === 0;
     let backfilling = false;
+    const startBackfill = () => {
+      if (!needsBackfill || backfilling) return;
+      backfilling = true;
+      void backfill({ store, status }).then((ok) => {
+        backfilling = false;
+        if (ok) needsBackfill = false;
+      });
+    };
     const stream = new LiveStream({
       store,
       status,
@@ -111,12 +122,14 @@ export async function startApp(): Promise<void> {
       // (repeats are dropped by commentId) instead of leaving a gap.
       onOpen: () => {
         void statistics.poll();
-        if (!needsBackfill || backfilling) return;
-        backfilling = true;
-        void backfill({ store, status }).then((ok) => {
-          backfilling = false;
-          if (ok) needsBackfill = false;
-        });
+        // Back after an outage, the server may run a newer version of the dashboard.
+        shellUpdates().check();
+        startBackfill();
+      },
+      // The server's history is not what was stored: load its recent comments afresh.
+      onReset: () => {
+        needsBackfill = true;
+        startBackfill();
       },
     });
     addEventListener("online", () => stream.reconnectNow());

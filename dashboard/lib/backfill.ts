@@ -22,10 +22,12 @@ export interface BackfillOptions {
 export async function backfill(options: BackfillOptions): Promise<boolean> {
   const { store, status, apiBase = "/api", pageSize = 200 } = options;
   const fetchFn = options.fetch ?? fetch.bind(globalThis);
-  let target = store.limit;
+  const limit = store.limit;
+  let target = limit;
   let loaded = 0;
   try {
-    // The total only sizes the progress bar; the pages decide when the history ends.
+    // The total only sizes the progress bar; the pages decide when the history ends (comments
+    // stored meanwhile shift the pages, so stopping at the total would miss the oldest).
     const statsResponse = await fetchFn(`${apiBase}/statistics`).catch(() => null);
     if (statsResponse?.ok) {
       const stats = StatisticsSchema.safeParse(await statsResponse.json().catch(() => null));
@@ -33,8 +35,8 @@ export async function backfill(options: BackfillOptions): Promise<boolean> {
     } else await statsResponse?.body?.cancel();
     status.update({ backfill: { loaded, target, done: false } });
     let cursor: string | null = null;
-    while (loaded < target) {
-      const params = new URLSearchParams({ limit: String(Math.min(pageSize, target - loaded)) });
+    while (loaded < limit) {
+      const params = new URLSearchParams({ limit: String(Math.min(pageSize, limit - loaded)) });
       if (cursor) params.set("cursor", cursor);
       const response = await fetchFn(`${apiBase}/comments?${params}`);
       if (!response.ok) {
@@ -45,6 +47,7 @@ export async function backfill(options: BackfillOptions): Promise<boolean> {
       const items = Array.isArray(page?.items) ? page.items : [];
       const result = store.ingest(items);
       loaded += items.length;
+      target = Math.min(limit, Math.max(target, loaded));
       const now = status.get();
       status.update({
         invalid: now.invalid + result.invalid,

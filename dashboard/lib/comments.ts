@@ -22,7 +22,11 @@ import {
   type Transaction,
 } from "@tanstack/db";
 import type { z } from "zod";
-import { ProcessedCommentSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import {
+  type ProcessedComment,
+  ProcessedCommentSchema,
+  SCHEMA_VERSION,
+} from "@sentiment/proto/messages";
 import { createCachedStorage } from "./cached_storage.ts";
 import { createSnapshotParser } from "./snapshot_parser.ts";
 
@@ -33,7 +37,8 @@ export const DEFAULT_MAX_COMMENTS = 5_000;
  * What the dashboard keeps of a comment: what it shows, and what keys and orders it. The rest
  * of a ProcessedComment (text hash, consumer, processing time, retries, schema version) is
  * validated, then dropped: localStorage holds about 5 MB and every write rewrites the whole
- * collection, so a third fewer characters is a third less of both.
+ * collection, so a third fewer characters is a third less of both. Score, language and reasons
+ * are kept only when the comment has them (a comment's details show them).
  */
 export const StoredCommentSchema = ProcessedCommentSchema.pick({
   commentId: true,
@@ -42,6 +47,9 @@ export const StoredCommentSchema = ProcessedCommentSchema.pick({
   tag: true,
   source: true,
   text: true,
+  score: true,
+  language: true,
+  reasons: true,
 });
 export type StoredComment = z.infer<typeof StoredCommentSchema>;
 
@@ -49,10 +57,23 @@ export type StoredComment = z.infer<typeof StoredCommentSchema>;
 export const STORAGE_KEY_PREFIX = "sentiment-dashboard/comments/";
 
 /**
- * The message schema version and the stored shape are part of the key, so that rows of
- * another shape are never read; {@link STORAGE_KEY_PREFIX} keys of other shapes are garbage.
+ * The revision of {@link StoredCommentSchema}; with the message schema version it names the key,
+ * so that rows of another shape are never read as this one. 2 added score, language, reasons.
  */
-export const DEFAULT_STORAGE_KEY = `${STORAGE_KEY_PREFIX}v${SCHEMA_VERSION}.shown`;
+export const STORED_SHAPE_REVISION = 2;
+
+/**
+ * The key of this shape's snapshot; {@link STORAGE_KEY_PREFIX} keys of other shapes are dropped
+ * (see {@link READABLE_EARLIER_KEYS} for the ones read first).
+ */
+export const DEFAULT_STORAGE_KEY =
+  `${STORAGE_KEY_PREFIX}v${SCHEMA_VERSION}.shown.${STORED_SHAPE_REVISION}`;
+
+/**
+ * Keys of earlier shapes whose rows are rows of this shape too (revision 1 lacked only the
+ * optional fields), so a returning visitor keeps them: moved to the current key, not dropped.
+ */
+export const READABLE_EARLIER_KEYS: readonly string[] = [`${STORAGE_KEY_PREFIX}v1.shown`];
 
 /** Smallest bound the store shrinks to when the browser refuses to store more. */
 const MIN_LIMIT_AFTER_QUOTA = 100;
@@ -108,13 +129,20 @@ export function checkComment(value: unknown): CommentCheck {
     }
   }
   const result = ProcessedCommentSchema.safeParse(parsed);
-  if (result.success) {
-    const { commentId, seq, createdAt, tag, source, text } = result.data;
-    return { ok: true, comment: { commentId, seq, createdAt, tag, source, text } };
-  }
+  if (result.success) return { ok: true, comment: storedFields(result.data) };
   const issue = result.error.issues[0];
   const where = issue?.path.length ? issue.path.join(".") : "value";
   return { ok: false, reason: `${where}: ${issue?.message ?? "invalid"}` };
+}
+
+/** The fields of a comment the dashboard keeps; the optional ones only when present. */
+function storedFields(comment: ProcessedComment): StoredComment {
+  const { commentId, seq, createdAt, tag, source, text, score, language, reasons } = comment;
+  const stored: StoredComment = { commentId, seq, createdAt, tag, source, text };
+  if (score !== undefined) stored.score = score;
+  if (language !== undefined) stored.language = language;
+  if (reasons !== undefined) stored.reasons = reasons;
+  return stored;
 }
 
 /** What one {@link CommentStore.ingest} call did. */
@@ -290,11 +318,28 @@ export class CommentStore {
     this.#pendingRows = 0;
   }
 
+  /**
+   * Removes every comment (the server's history was reset, so they are of no use to resume
+   * from), and writes the emptied snapshot at once. Returns how many there were.
+   */
+  clear(): number {
+    const keys = [...this.#seqIndex().keys()];
+    if (keys.length === 0) return 0;
+    this.#commit([], keys);
+    this.persistNow();
+    return keys.length;
+  }
+
   #apply(fresh: Map<string, StoredComment>, result: IngestResult): void {
     const { keep, evict } = this.#plan(fresh);
     result.inserted = keep.length;
     result.evicted = evict.length + (fresh.size - keep.length);
     if (keep.length === 0 && evict.length === 0) return;
+    this.#commit(keep, evict);
+  }
+
+  /** Applies inserts and deletes as one transaction whose write waits for the next window. */
+  #commit(keep: StoredComment[], evict: string[]): void {
     let done!: (error?: unknown) => void;
     const written = new Promise<void>((resolve, reject) => {
       done = (error) => error === undefined ? resolve() : reject(error);

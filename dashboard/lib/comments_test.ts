@@ -27,14 +27,55 @@ Deno.test("valid comments are stored and persisted, keyed by commentId", async (
 
 Deno.test("a stored comment keeps what the page shows, keys and orders by, nothing else", async () => {
   const { shared, store } = await openStore();
-  const comment = fakeComment(3, { text: "kept as sent" });
-  store.ingest([comment]);
+  const plain = fakeComment(3, { text: "kept as sent" });
+  const scored = fakeComment(4, { score: -0.75, language: "de", reasons: ["schlecht", "nie"] });
+  // A field a newer writer adds is ignored by this reader, not a reason to refuse the comment.
+  store.ingest([plain, { ...scored, sarcasm: 0.9 }]);
   await store.whenPersisted();
-  const [item] = Object.values(
-    JSON.parse(shared.data.get(DEFAULT_STORAGE_KEY)!) as Record<string, { data: object }>,
-  );
-  const { commentId, seq, createdAt, tag, source, text } = comment;
-  assertEquals(item.data, { commentId, seq, createdAt, tag, source, text });
+  const items = Object.values(
+    JSON.parse(shared.data.get(DEFAULT_STORAGE_KEY)!) as Record<string, { data: { seq: number } }>,
+  ).map((item) => item.data).sort((a, b) => a.seq - b.seq);
+  const shown = (c: ReturnType<typeof fakeComment>) => ({
+    commentId: c.commentId,
+    seq: c.seq,
+    createdAt: c.createdAt,
+    tag: c.tag,
+    source: c.source,
+    text: c.text,
+  });
+  assertEquals(items, [
+    shown(plain),
+    { ...shown(scored), score: -0.75, language: "de", reasons: ["schlecht", "nie"] },
+  ]);
+});
+
+Deno.test("any source name and any id of the open contract is stored as sent", async () => {
+  const { collection, store } = await openStore();
+  const result = store.ingest([
+    fakeComment(1, { source: "trustpilot", commentId: "yt:UgzDE2tasfmrYLyNkGt4AaABAg" }),
+    fakeComment(2, { commentId: "1864123456789012345" }),
+  ]);
+  assertEquals(result.inserted, 2);
+  assertEquals(collection.get("yt:UgzDE2tasfmrYLyNkGt4AaABAg")?.source, "trustpilot");
+  assertEquals(collection.has("1864123456789012345"), true);
+});
+
+Deno.test("clear() removes every comment, pending ones too, and writes the empty snapshot", async () => {
+  const { shared, collection, store } = await openStore();
+  store.ingest([fakeComment(1), fakeComment(2)]);
+  await store.whenPersisted();
+  // One batch still waiting for its write when the reset comes.
+  store.ingest([fakeComment(3)]);
+  assertEquals(store.clear(), 3);
+  assertEquals(collection.size, 0);
+  assertEquals(store.maxSeq(), 0);
+  await store.whenPersisted();
+  assertEquals(storedIds(shared), []);
+  assertEquals(store.clear(), 0);
+  // It goes on storing.
+  store.ingest([fakeComment(7)]);
+  await store.whenPersisted();
+  assertEquals(storedIds(shared), [fakeComment(7).commentId]);
 });
 
 Deno.test("invalid events are counted with a reason and never inserted", async () => {

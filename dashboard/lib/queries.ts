@@ -5,7 +5,7 @@
  * Every live query costs something on each batch whatever it computes (its graph runs and its
  * result collection takes the changes), and a query whose result has one row per comment costs
  * the most. So the aggregate panels share one query, {@link summaryQuery}, whose rows are
- * counts per (minute, tag, source) bucket: a few dozen rows that each panel sums the way it needs
+ * counts per (minute, tag, language, source) bucket: a few dozen rows that each panel sums the way it needs
  * ({@link countBy}, {@link totalCount}, {@link perMinuteByTag}). The feed reads only the
  * window of rows in view ({@link feedQuery}), never all 5 000.
  *
@@ -20,7 +20,7 @@ export const MINUTE_MS = 60_000;
 
 /**
  * One row of {@link summaryQuery}: how many stored comments share a bucket, i.e. a minute of
- * createdAt, a tag and a source ({@link bucketOf}).
+ * createdAt, a tag, a language and a source ({@link bucketOf}).
  */
 export interface SummaryRow {
   bucket: string;
@@ -31,24 +31,36 @@ export interface SummaryRow {
 export interface Bucket {
   minute: number;
   tag: Tag;
+  /** The comment's language, "" when it has none. */
+  language: string;
   source: Source;
 }
 
 /**
- * The one group key of a comment: `minute|tag|source`. Grouping by one string rather than by
- * three values costs the aggregate about half as much per changed row (each group value is
- * hashed and wrapped on its own), which matters when 100 rows arrive and 100 leave at once.
+ * The one group key of a comment: `minute|tag|language|source`. Grouping by one string rather
+ * than by several values costs the aggregate about half as much per changed row (each group
+ * value is hashed and wrapped on its own), which matters when 100 rows arrive and 100 leave at
+ * once. The source goes last: it is the one part that may itself hold a `|`.
  */
-export function bucketOf(comment: Pick<StoredComment, "createdAt" | "tag" | "source">): string {
-  return `${
-    Math.floor(Date.parse(comment.createdAt) / MINUTE_MS)
-  }|${comment.tag}|${comment.source}`;
+export function bucketOf(
+  comment: Pick<StoredComment, "createdAt" | "tag" | "source" | "language">,
+): string {
+  return `${Math.floor(Date.parse(comment.createdAt) / MINUTE_MS)}|${comment.tag}|${
+    comment.language ?? ""
+  }|${comment.source}`;
 }
 
-/** The minute, tag and source of a {@link bucketOf} key. */
+/** The minute, tag, language and source of a {@link bucketOf} key. */
 export function parseBucket(bucket: string): Bucket {
-  const [minute, tag, source] = bucket.split("|");
-  return { minute: Number(minute), tag: tag as Tag, source: source as Source };
+  const first = bucket.indexOf("|");
+  const second = bucket.indexOf("|", first + 1);
+  const third = bucket.indexOf("|", second + 1);
+  return {
+    minute: Number(bucket.slice(0, first)),
+    tag: bucket.slice(first + 1, second) as Tag,
+    language: bucket.slice(second + 1, third),
+    source: bucket.slice(third + 1),
+  };
 }
 
 /**
@@ -76,8 +88,8 @@ export function totalCount(rows: readonly SummaryRow[]): number {
   return total;
 }
 
-/** Comments per tag or per source (keys without comments are absent). */
-export function countBy<K extends "tag" | "source">(
+/** Comments per tag, language or source (keys without comments are absent). */
+export function countBy<K extends "tag" | "language" | "source">(
   rows: readonly SummaryRow[],
   key: K,
 ): Map<Bucket[K], number> {
@@ -108,12 +120,14 @@ export function perMinuteByTag(
 export interface FeedFilter {
   tag?: Tag | "";
   source?: Source | "";
+  /** An ISO 639-1 code or "und"; comments without a language match no language. */
+  language?: string;
   search?: string;
 }
 
 /** Whether a filter narrows the feed at all. */
 export function isFiltered(filter: FeedFilter): boolean {
-  return Boolean(filter.tag || filter.source || filter.search?.trim());
+  return Boolean(filter.tag || filter.source || filter.language || filter.search?.trim());
 }
 
 /** A slice of the feed: `limit` rows from position `offset` (newest first). */
@@ -128,6 +142,7 @@ function filtered(q: InitialQueryBuilder, comments: CommentsCollection, filter: 
   let query = q.from({ c: comments });
   if (filter.tag) query = query.where(({ c }) => eq(c.tag, filter.tag));
   if (filter.source) query = query.where(({ c }) => eq(c.source, filter.source));
+  if (filter.language) query = query.where(({ c }) => eq(c.language, filter.language));
   // A plain substring match: LIKE has no escape for `%` and `_`, which people do search for.
   if (needle) query = query.fn.where(({ c }) => c.text.toLowerCase().includes(needle));
   return query;

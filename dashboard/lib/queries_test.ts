@@ -126,3 +126,22 @@ Deno.test("a live feed query updates as comments arrive", async () => {
   subscription.unsubscribe();
   assertEquals(seen.at(-1), [3, 1]);
 });
+
+Deno.test("languages are counted and filtered; any source name survives the bucket key", async () => {
+  const { collection, store } = await setup();
+  const summary = summaryQuery(collection);
+  await rows(summary);
+  store.ingest([
+    fakeComment(1, { language: "de", source: "trust|pilot" }),
+    fakeComment(2, { language: "de", source: "reddit" }),
+    fakeComment(3, { language: "fr", source: "trust|pilot" }),
+    fakeComment(4, { source: "reddit" }),
+  ]);
+  assertEquals(byKey(countBy(summary.toArray, "language")), { de: 2, fr: 1, "": 1 });
+  assertEquals(byKey(countBy(summary.toArray, "source")), { "trust|pilot": 2, reddit: 2 });
+  const seqs = async (filter: Parameters<typeof feedQuery>[1]) =>
+    (await rows(feedQuery(collection, filter))).map((c) => c.seq);
+  assertEquals(await seqs({ language: "de" }), [2, 1]);
+  assertEquals(await seqs({ language: "de", source: "trust|pilot" }), [1]);
+  assertEquals(await seqs({ language: "und" }), []);
+});

@@ -8,11 +8,13 @@ import { type Statistics, StatisticsSchema } from "@sentiment/proto/api";
 import type { StorageApi } from "@tanstack/db";
 import { Observable } from "./status.ts";
 
-/** The server's totals, when they were fetched, and whether the last poll failed. */
+/** The server's totals, when they were fetched, and whether (and how) the last poll failed. */
 export interface ServerTotals {
   stats: Statistics | null;
   fetchedAt: number | null;
   stale: boolean;
+  /** The status of the last failed poll, or "unreachable" when nothing answered. */
+  failure?: number | "unreachable" | "invalid";
 }
 
 const STORAGE_KEY = "sentiment-dashboard/statistics/v1";
@@ -53,9 +55,19 @@ export class StatisticsPoller extends Observable<ServerTotals> {
   }
 
   async poll(): Promise<void> {
+    let response: Response;
     try {
-      const response = await fetch(this.url, { headers: { accept: "application/json" } });
-      if (!response.ok) throw new Error(`status ${response.status}`);
+      response = await fetch(this.url, { headers: { accept: "application/json" } });
+    } catch {
+      this.#failed("unreachable");
+      return;
+    }
+    try {
+      if (!response.ok) {
+        await response.body?.cancel();
+        this.#failed(response.status);
+        return;
+      }
       const stats = StatisticsSchema.parse(await response.json());
       const value = { stats, fetchedAt: Date.now(), stale: false };
       this.set(value);
@@ -65,7 +77,12 @@ export class StatisticsPoller extends Observable<ServerTotals> {
         // Storage full: the comments matter more than this copy.
       }
     } catch {
-      if (!this.get().stale) this.set({ ...this.get(), stale: true });
+      this.#failed("invalid");
     }
+  }
+
+  #failed(failure: NonNullable<ServerTotals["failure"]>): void {
+    const now = this.get();
+    if (!now.stale || now.failure !== failure) this.set({ ...now, stale: true, failure });
   }
 }

@@ -6,8 +6,18 @@
  */
 import { useEffect, useState } from "preact/hooks";
 
-/** What the status pill shows. */
-export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline";
+/**
+ * What the status pill shows. `refused`: the api answered 401/403 (the dashboard's API_TOKEN
+ * does not match), which retrying will not fix, unlike being offline.
+ */
+export type ConnectionState = "connecting" | "live" | "reconnecting" | "offline" | "refused";
+
+/**
+ * Why the stream is down, as far as the page can tell: the browser has no network (`network`),
+ * the dashboard server cannot be reached (`server`; the page itself may come from the service
+ * worker), the server answers but the api behind it does not (`api`), or none is known.
+ */
+export type OutageCause = "network" | "server" | "api" | "unknown";
 
 /** Progress of the first-visit load of recent comments from /api/comments. */
 export interface BackfillProgress {
@@ -27,13 +37,26 @@ export interface SyncStatus {
   invalid: number;
   lastInvalidReason?: string;
   duplicates: number;
-  /** Epoch ms of the last stream event. */
+  /** Epoch ms of the last stream event (kept across reloads). */
   lastEventAt?: number;
+  /** Epoch ms when the stream was last known to be live (kept across reloads). */
+  liveAt?: number;
+  /** Epoch ms since when the stream has been down (offline or refused). */
+  downSince?: number;
+  /** While down: why (see {@link OutageCause}) and the HTTP status that told, if any. */
+  cause?: OutageCause;
+  httpStatus?: number;
+  /** Epoch ms of the next reconnection attempt, while one is scheduled. */
+  reconnectAt?: number;
   backfill?: BackfillProgress;
   /** The bound in effect (lowered when the browser's storage filled up). */
   limit: number;
   /** The last problem worth showing (storage full, api error...). */
   problem?: string;
+  /** Something that happened that the reader should know (the server's history was reset). */
+  notice?: { text: string; at: number };
+  /** A new version of the dashboard is installed and waits for a reload. */
+  updateReady?: boolean;
 }
 
 /** A value with change notification. */

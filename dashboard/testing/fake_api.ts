@@ -1,22 +1,42 @@
 /**
- * A stand-in for the api with the same HTTP contract (SSE stream with Last-Event-ID resume,
- * /api/comments pages, /api/statistics), for browser tests and the benchmark that need a
- * backend they fully control. The end-to-end test runs against the real api instead.
+ * A stand-in for the api with the same HTTP contract (SSE stream with Last-Event-ID resume and
+ * `event: reset` when the id cannot be resumed from, /api/comments pages, /api/statistics,
+ * bearer auth), for browser tests and the benchmark that need a backend they fully control.
+ * The end-to-end test runs against the real api instead.
  *
  * @module
  */
 import { SSE_COMMENT_EVENT, type Statistics } from "@sentiment/proto/api";
-import { type ProcessedComment, SOURCES, TAGS } from "@sentiment/proto/messages";
+import { KNOWN_SOURCES, type ProcessedComment, TAGS } from "@sentiment/proto/messages";
+import { SSE_RESET_EVENT, type StreamReset } from "../lib/stream.ts";
+
+/** Options of {@link FakeApi}. */
+export interface FakeApiOptions {
+  /** When set, every /api/* request must carry `Authorization: Bearer <token>` (else 401). */
+  token?: string;
+}
 
 /** A fake api server; `stop()` and `start()` simulate the api going away and coming back. */
 export class FakeApi {
-  readonly comments: ProcessedComment[] = [];
+  comments: ProcessedComment[] = [];
+  /** The newest seq ever given; a history reset starts again below it. */
+  #lastSeq = 0;
+  #token: string | undefined;
   #server: Deno.HttpServer | null = null;
   #streams = new Set<ReadableStreamDefaultController<Uint8Array>>();
   #encoder = new TextEncoder();
   #port = 0;
   /** Stream connections served, with the resume point each asked for. */
-  readonly connections: { lastEventId: string | null }[] = [];
+  readonly connections: { lastEventId: string | null; reset?: StreamReset }[] = [];
+
+  constructor(options: FakeApiOptions = {}) {
+    this.#token = options.token;
+  }
+
+  /** Requires (or, with undefined, stops requiring) a bearer token. */
+  requireToken(token: string | undefined): void {
+    this.#token = token;
+  }
 
   get url(): string {
     return `http://127.0.0.1:${this.#port}`;
@@ -48,11 +68,27 @@ export class FakeApi {
 
   /** Stores comments (assigning seq) and streams them to every open connection. */
   store(comments: Omit<ProcessedComment, "seq">[]): ProcessedComment[] {
-    const first = (this.comments.at(-1)?.seq ?? 0) + 1;
+    const first = this.#lastSeq + 1;
     const stored = comments.map((comment, index) => ({ ...comment, seq: first + index }));
+    this.#lastSeq += stored.length;
     this.comments.push(...stored);
     for (const comment of stored) this.#broadcast(eventText(comment));
     return stored;
+  }
+
+  /**
+   * What a database reset does to the api: every comment gone, seqs starting at 1 again. Open
+   * streams are closed, as a restarted api would.
+   */
+  resetHistory(): void {
+    this.comments = [];
+    this.#lastSeq = 0;
+    for (const controller of this.#streams) {
+      try {
+        controller.close();
+      } catch { /* already closed */ }
+    }
+    this.#streams.clear();
   }
 
   /** Sends a raw `comment` event (e.g. an invalid one) without storing anything. */
@@ -73,6 +109,15 @@ export class FakeApi {
 
   #handle(request: Request): Response {
     const url = new URL(request.url);
+    if (
+      this.#token !== undefined && url.pathname.startsWith("/api/") &&
+      request.headers.get("authorization") !== `Bearer ${this.#token}`
+    ) {
+      return Response.json({ error: "unauthorized" }, {
+        status: 401,
+        headers: { "www-authenticate": "Bearer" },
+      });
+    }
     switch (url.pathname) {
       case "/healthz":
         return Response.json({ status: "ok" });
@@ -89,14 +134,36 @@ export class FakeApi {
 
   #stream(request: Request, url: URL): Response {
     const lastEventId = request.headers.get("last-event-id") ?? url.searchParams.get("lastEventId");
-    this.connections.push({ lastEventId });
-    const after = Number(lastEventId ?? NaN);
+    const newestSeq = this.comments.at(-1)?.seq ?? 0;
+    // The api's contract: an id that is no seq, or one ahead of the newest, cannot be resumed
+    // from; the stream says so first and goes on from the newest.
+    let reset: StreamReset | undefined;
+    let after = Number.NaN;
+    if (lastEventId !== null) {
+      if (!/^\d+$/.test(lastEventId)) {
+        reset = {
+          reason: "last_event_id_invalid",
+          lastEventId: lastEventId.slice(0, 64),
+          newestSeq,
+        };
+      } else if (Number(lastEventId) > newestSeq) {
+        reset = { reason: "last_event_id_ahead", lastEventId: Number(lastEventId), newestSeq };
+      } else after = Number(lastEventId);
+    }
+    if (reset) after = newestSeq;
+    this.connections.push({ lastEventId, reset });
     const backlog = Number.isFinite(after) ? this.comments.filter((c) => c.seq > after) : [];
     let self: ReadableStreamDefaultController<Uint8Array>;
     const body = new ReadableStream<Uint8Array>({
       start: (controller) => {
         self = controller;
         controller.enqueue(this.#encoder.encode(": connected\nretry: 500\n\n"));
+        if (reset) {
+          const frame = `event: ${SSE_RESET_EVENT}\nid: ${newestSeq}\ndata: ${
+            JSON.stringify(reset)
+          }\n\n`;
+          controller.enqueue(this.#encoder.encode(frame));
+        }
         for (const comment of backlog) controller.enqueue(this.#encoder.encode(eventText(comment)));
         this.#streams.add(controller);
       },
@@ -119,10 +186,10 @@ export class FakeApi {
 
   statistics(): Statistics {
     const byTag = Object.fromEntries(TAGS.map((tag) => [tag, 0])) as Statistics["byTag"];
-    const bySource = Object.fromEntries(SOURCES.map((s) => [s, 0])) as Statistics["bySource"];
+    const bySource: Statistics["bySource"] = Object.fromEntries(KNOWN_SOURCES.map((s) => [s, 0]));
     for (const comment of this.comments) {
       byTag[comment.tag]++;
-      bySource[comment.source]++;
+      bySource[comment.source] = (bySource[comment.source] ?? 0) + 1;
     }
     const minuteAgo = Date.now() - 60_000;
     return {
@@ -160,7 +227,7 @@ export function sampleComment(n: number, overrides: Partial<ProcessedComment> = 
     schemaVersion: 1 as const,
     commentId: crypto.randomUUID(),
     text: `${WORDS[n % WORDS.length]} #${n}`,
-    source: SOURCES[(n * 7) % SOURCES.length],
+    source: KNOWN_SOURCES[(n * 7) % KNOWN_SOURCES.length] as string,
     createdAt: now.toISOString(),
     textHash: "ab".repeat(32),
     tag: TAGS[(n * 3) % TAGS.length],

@@ -9,7 +9,13 @@ import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
 import { DEFAULT_STORAGE_KEY } from "../lib/comments.ts";
-import { artifactsDir, echoPageErrors, launchChromium, startDashboard } from "./browser.ts";
+import {
+  artifactsDir,
+  echoPageErrors,
+  launchChromium,
+  newTestContext,
+  startDashboard,
+} from "./browser.ts";
 
 /** What a test stores; the rest of the comment is filled in by the backend. */
 export interface CommentSpec {
@@ -115,7 +121,7 @@ export async function runScenario(
   let browser: Browser | null = null;
   try {
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 1100 } });
+    const context = await newTestContext(browser);
     await scenario(t, backend, dashboard.url, context, options);
   } finally {
     await browser?.close();
@@ -292,6 +298,37 @@ async function scenario(
     assertEquals(new Set(ids).size, total);
     assertEquals(Number(await attr(page, ".feed-count", "data-shown")), total);
   });
+
+  await t.step(
+    "a stored seq ahead of the server's newest: cleared, said so, loaded again",
+    async () => {
+      // What a browser holds after the server's database was reset: a comment past its newest.
+      await page.evaluate((key) => {
+        const snapshot = JSON.parse(localStorage.getItem(key)!) as Record<
+          string,
+          { versionKey: string; data: { commentId: string; seq: number } }
+        >;
+        const [, item] = Object.entries(snapshot)[0];
+        const ahead = { ...item.data, commentId: "from-before-the-reset", seq: 999_999_999 };
+        snapshot["s:from-before-the-reset"] = { versionKey: "ahead", data: ahead };
+        localStorage.setItem(key, JSON.stringify(snapshot));
+      }, DEFAULT_STORAGE_KEY);
+      await page.reload();
+      await waitFor(page, "reset notice", `document.querySelector('.notice') !== null`, 30_000);
+      const notice = await page.locator(".notice").innerText();
+      ok(
+        notice.includes(`The server's history was reset; cleared ${total + 1} stored comments`),
+        notice,
+      );
+      await waitFor(page, "loaded again", storedIs(total), 30_000);
+      await waitFor(page, "live", connectionIs("live"));
+      const [after] = await backend.store([{ text: "after the reset", tag: "POSITIVE" }]);
+      total++;
+      await page.waitForSelector(rowWithId(after.commentId), { timeout: 20_000 });
+      await waitFor(page, "persisted", persistedIs(total));
+      ok(!(await persistedIds(page)).includes("from-before-the-reset"));
+    },
+  );
 
   const unexpected = errors.filter((text) =>
     !text.includes("Failed to load resource") && !text.includes("EventSource")
