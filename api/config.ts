@@ -138,7 +138,9 @@ function readToken(env: EnvSource): string | null {
 }
 
 function readTrustedProxies(env: EnvSource): string[] {
-  const proxies = envList(env, "API_TRUSTED_PROXIES", []).map(normalizeAddress);
+  // Loopback by default: the dashboard proxies every browser from there, and a process that can
+  // reach a loopback-bound api could open those streams itself anyway.
+  const proxies = envList(env, "API_TRUSTED_PROXIES", ["127.0.0.1", "::1"]).map(normalizeAddress);
   for (const proxy of proxies) {
     if (!isIpAddress(proxy)) {
       throw new ConfigError("API_TRUSTED_PROXIES", `"${proxy}" is not an IP address`);

@@ -9,7 +9,7 @@ Deno.test("defaults: 127.0.0.1:3001, dashboard origins, a generated instance id"
   assertEquals(config.processedTopic, "processed-comments");
   assertEquals(config.sse.heartbeatMs, 15_000);
   assertEquals([config.sse.maxClientsPerAddress, config.sse.stallTimeoutMs], [50, 30_000]);
-  assertEquals(config.trustedProxies, []);
+  assertEquals(config.trustedProxies, ["127.0.0.1", "::1"]);
   const proxied = readConfig(envFrom({ API_TRUSTED_PROXIES: "127.0.0.1, ::FFFF:10.0.0.2" }));
   assertEquals(proxied.trustedProxies, ["127.0.0.1", "10.0.0.2"]);
   ok(config.instanceIdGenerated);

@@ -40,9 +40,11 @@ const FORWARDED_RESPONSE_HEADERS = [
 ];
 
 /** Builds the proxy handler for `/api/*` requests. */
-export function createApiProxy(options: ApiProxyOptions): (request: Request) => Promise<Response> {
+export function createApiProxy(
+  options: ApiProxyOptions,
+): (request: Request, clientAddress?: string) => Promise<Response> {
   const { apiUrl, apiToken, logger, timeoutMs = 10_000, signal: stopping } = options;
-  return async (request) => {
+  return async (request, clientAddress) => {
     if (request.method !== "GET" && request.method !== "HEAD") {
       return json(405, { error: `${request.method} is not allowed here` }, { allow: "GET, HEAD" });
     }
@@ -54,6 +56,9 @@ export function createApiProxy(options: ApiProxyOptions): (request: Request) => 
       if (value !== null) headers.set(name, value);
     }
     if (apiToken) headers.set("authorization", `Bearer ${apiToken}`);
+    // Every browser reaches the api through this one address: name the browser, so the api's
+    // per-address stream limit counts browsers, not the dashboard (it trusts loopback proxies).
+    if (clientAddress) headers.set("x-forwarded-for", clientAddress);
     const isStream = url.pathname === "/api/stream" ||
       (request.headers.get("accept") ?? "").includes("text/event-stream");
     // A stream ends with the browser (Deno cancels the body we pass on, which closes the

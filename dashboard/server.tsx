@@ -41,7 +41,9 @@ export interface HandlerOptions {
 }
 
 /** Builds the request handler. */
-export function createHandler(options: HandlerOptions): (request: Request) => Promise<Response> {
+export function createHandler(
+  options: HandlerOptions,
+): (request: Request, info?: Deno.ServeHandlerInfo) => Promise<Response> {
   const { config, logger, staticDir = STATIC_DIR } = options;
   const metrics = options.metrics ?? createDashboardMetrics();
   const proxy = createApiProxy({
@@ -72,7 +74,7 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
     }
   }
 
-  return async (request) => {
+  return async (request, info) => {
     if (!isAllowedHost(request, hosts)) {
       metrics.request("refused");
       logger.debug("request for another host refused", { host: request.headers.get("host") });
@@ -89,7 +91,8 @@ export function createHandler(options: HandlerOptions): (request: Request) => Pr
     }
     if (path.startsWith("/api/")) {
       metrics.request("api");
-      const response = await proxy(request);
+      const peer = info?.remoteAddr.transport === "tcp" ? info.remoteAddr.hostname : undefined;
+      const response = await proxy(request, peer);
       metrics.apiResponse(response.status);
       return response;
     }
