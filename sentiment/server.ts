@@ -5,8 +5,6 @@
  * @module
  */
 import * as grpc from "@grpc/grpc-js";
-import { ReflectionService } from "@grpc/reflection";
-import { HealthImplementation } from "grpc-health-check";
 import {
   type AnalyzeSentimentBatchRequest,
   type AnalyzeSentimentBatchResponse,
@@ -18,6 +16,8 @@ import {
 } from "@sentiment/proto/grpc";
 import type { Logger } from "@sentiment/proto/log";
 import { type Analyzer, CallError } from "./analyzer.ts";
+import { createHealthService } from "./health.ts";
+import { addReflection } from "./reflection.ts";
 
 /** Largest message either way; a full batch of long texts exceeds gRPC's 4 MiB default. */
 export const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -120,15 +120,13 @@ export function createSentimentServer(options: SentimentServerOptions): Sentimen
     },
   });
 
-  const health = new HealthImplementation({
+  const health = createHealthService({
     "": "SERVING",
     [SENTIMENT_SERVICE_NAME]: "SERVING",
   });
   health.addToServer(server);
-  // Reflection describes the sentiment service only: the descriptor that protobufjs builds for
-  // health.proto has a map field grpcurl rejects, which would make `grpcurl list` fine but
-  // `grpcurl ... Health/Check` fail. Health clients know their proto anyway.
-  new ReflectionService(packageDefinition).addToServer(server);
+  // Reflection describes the sentiment service: health clients know their protocol.
+  addReflection(server, packageDefinition);
 
   return {
     start() {
