@@ -6,7 +6,7 @@
  *
  * @module
  */
-import * as grpc from "@grpc/grpc-js";
+import type * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { ReflectionV1Implementation } from "@grpc/reflection/build/src/implementations/reflection-v1.js";
 import { PROTO_LOADER_OPTS } from "@grpc/reflection/build/src/implementations/common/constants.js";
