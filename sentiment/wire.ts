@@ -77,8 +77,11 @@ function varintSize(value: number): number {
   return size;
 }
 
-/** UTF-8 length of a string, without encoding it. */
+const NON_ASCII = /[^\u0000-\u007f]/;
+
+/** UTF-8 length of a string; ASCII (ids, language codes, most reasons) found by one native test. */
 function utf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
   let length = 0;
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
