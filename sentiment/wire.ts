@@ -77,7 +77,8 @@ function varintSize(value: number): number {
   return size;
 }
 
-const NON_ASCII = /[^\u0000-\u007f]/;
+// Code units, not code points (no "u" flag): a surrogate half counts as non-ASCII.
+const NON_ASCII = /[\u0080-\uffff]/;
 
 /** UTF-8 length of a string; ASCII (ids, language codes, most reasons) found by one native test. */
 function utf8Length(text: string): number {
