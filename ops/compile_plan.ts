@@ -17,7 +17,7 @@ export interface ServiceBuild {
 
 export const SERVICES: ServiceBuild[] = [
   { name: "producer", includes: [] },
-  { name: "sentiment", includes: ["proto/sentiment.proto"] },
+  { name: "sentiment", includes: ["proto/sentiment.proto", "sentiment/grpc"] },
   { name: "consumer", includes: ["proto/sentiment.proto"] },
   { name: "api", includes: [] },
   // The island bundle is built first and embedded with the rest of static/.

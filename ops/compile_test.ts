@@ -94,7 +94,7 @@ Deno.test("each service is compiled with its own permission set and its data fil
   const includes = (name: string) =>
     compileArgs(SERVICES.find((s) => s.name === name)!, "dist")
       .flatMap((arg, i, all) => all[i - 1] === "--include" ? [arg] : []);
-  assertEquals(includes("sentiment"), ["proto/sentiment.proto"]);
+  assertEquals(includes("sentiment"), ["proto/sentiment.proto", "sentiment/grpc"]);
   assertEquals(includes("consumer"), ["proto/sentiment.proto"]);
   assertEquals(includes("dashboard"), ["dashboard/static"]);
   assertEquals(permissionSetNames('{"permissions":{"a":{},"a-build":{}}}'), ["a", "a-build"]);

@@ -44,6 +44,16 @@ export interface LanguageProfile {
    * were good", "I wish it worked", "I had hoped for better"); the markers score nothing.
    */
   readonly irrealis: ReadonlySet<string>;
+  /** Two-word irrealis markers, by their second word: "case" → "in" ("in case it helps"). */
+  readonly irrealisPairs?: ReadonlyMap<string, string>;
+  /**
+   * Irrealis markers that compare instead when one of `after` comes up to two words before
+   * them: "better than (I) expected", "worked as hoped" state what happened.
+   */
+  readonly comparisons?: {
+    readonly markers: ReadonlySet<string>;
+    readonly after: ReadonlySet<string>;
+  };
   /** Words without an opinion whose negation is one ("doesn't work"): the negated value. */
   readonly negatedOnly?: ReadonlyMap<string, Valence>;
   /**
@@ -51,6 +61,28 @@ export interface LanguageProfile {
    * it does not say so ("Is the battery good?"), so its opinion words score nothing.
    */
   readonly polarQuestionStarts?: ReadonlySet<string>;
+  /**
+   * Greeting formulas ("good morning", "buenos días"): phatic, they state no opinion though a
+   * word in them would. Read as such only where a clause opens ("Good morning all"), not in
+   * "it was a good morning".
+   */
+  readonly greetings?: ReadonlyMap<string, readonly Phrase[]>;
+  /**
+   * Discourse markers ("ok", "okay"): opening a sentence that goes on ("ok, so I opened the
+   * case", "okay this is my first post") they mark a turn, not approval. Alone ("Ok.") they
+   * keep their value as an answer.
+   */
+  readonly discourseMarkers?: ReadonlySet<string>;
+  /**
+   * Style disjuncts ("honestly", "truthfully"): they comment on the saying, not on what is
+   * said (Quirk et al. 1985), so "honestly not impressed" is not praise.
+   */
+  readonly disjuncts?: ReadonlySet<string>;
+  /**
+   * Hyperbole by inability: after one of these negators, a clause that ends with the closing
+   * word ("can't recommend it enough") says the most, not the opposite.
+   */
+  readonly hyperbole?: { readonly negators: ReadonlySet<string>; readonly closer: string };
   /** Modals that with "have" make a counterfactual ("would have been great"). */
   readonly counterfactualModals: ReadonlySet<string>;
   /** A word is a negator by its form, e.g. English "…n't" or a Turkish negative verb. */

@@ -8,7 +8,7 @@
  * @module
  */
 import { EMOJI, EMOTICONS } from "./emoji.ts";
-import type { LanguageProfile, Valence } from "./profile.ts";
+import type { LanguageProfile, Phrase, Valence } from "./profile.ts";
 import { type Token, TokenKind, unstretched } from "./tokenize.ts";
 
 /** VADER: a negated word keeps about three quarters of its strength, turned around. */
@@ -58,6 +58,8 @@ interface Unit {
   /** Turned around already, or an emoji: a negator after it does not reach it. */
   fixed?: boolean;
   emoji?: boolean;
+  /** The negator before it that turned it around, if any. */
+  negator?: string;
 }
 
 function isEmojiUnit(unit: Unit): boolean {
@@ -105,6 +107,7 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
           if (char === "!") exclamations++;
           else if (char === "?") questions++;
         }
+        closeClause(units, clause, clauseWords, profile);
         const ends = /[.!?;]/.test(token.text);
         if (ends && polarQuestion && token.text.includes("?")) askedSentences.add(sentence);
         if (ends) polarQuestion = false;
@@ -145,6 +148,7 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
     if (position === 0 && profile.polarQuestionStarts?.has(text)) polarQuestion = true;
     if (profile.contrast.has(text) || profile.concessive.has(text)) {
       knownWords++;
+      closeClause(units, clause, clauseWords, profile);
       contrasts.push({ sentence, clause, position, concessive: profile.concessive.has(text) });
       // A contrast word opens a new clause: a negator before it does not reach past it.
       clause++;
@@ -155,7 +159,21 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
       continue;
     }
 
-    if (startsIrrealis(text, clauseWords, profile)) {
+    const greeting = clauseWords.length === 0 && profile.greetings
+      ? matchPhrase(tokens, index, profile.greetings, profile)
+      : null;
+    if (greeting) {
+      // "Good morning, everyone": a formula, not a judgement of the morning.
+      knownWords += greeting.length;
+      clauseWords.push({ text: greeting.text, shouted: false, opinion: false });
+      index += greeting.length - 1;
+      position += greeting.length;
+      continue;
+    }
+
+    // An idiom goes first: "could've been better" is a complaint, not a counterfactual.
+    const phrase = matchPhrase(tokens, index, profile.phrases, profile);
+    if (!phrase && startsIrrealis(text, clauseWords, profile)) {
       knownWords++;
       irrealis = true;
       clauseWords.push({ text, shouted: token.shouted, opinion: false });
@@ -163,7 +181,6 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
       continue;
     }
 
-    const phrase = matchPhrase(tokens, index, profile);
     if (phrase && irrealis) {
       index += phrase.length - 1;
       position += phrase.length;
@@ -189,6 +206,7 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
         clause,
         position,
         fixed: negator !== undefined || !phrase.negatable,
+        negator,
       });
       // One entry for the whole phrase, so that its own "don't" negates nothing after it.
       clauseWords.push({ text: phrase.text, shouted: false, opinion: true });
@@ -220,6 +238,13 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
         }
         pending = [];
       }
+      clauseWords.push({ text, shouted: token.shouted, opinion: false });
+      position++;
+      continue;
+    }
+
+    if (position === 0 && profile.discourseMarkers?.has(text) && continuesSentence(tokens, index)) {
+      knownWords++;
       clauseWords.push({ text, shouted: token.shouted, opinion: false });
       position++;
       continue;
@@ -288,11 +313,20 @@ export function scoreTokens(input: readonly Token[], profile: LanguageProfile): 
     if (negator !== undefined) valence *= NEGATION_SCALAR;
     const shown = token.shouted ? text.toUpperCase() : text;
     const label = [negator, booster, shown].filter((part) => part !== undefined).join(" ");
-    units.push({ label, valence, sentence, clause, position, fixed: negator !== undefined });
+    units.push({
+      label,
+      valence,
+      sentence,
+      clause,
+      position,
+      fixed: negator !== undefined,
+      negator,
+    });
     clauseWords.push({ text, shouted: token.shouted, opinion: true });
     position++;
   }
 
+  closeClause(units, clause, clauseWords, profile);
   if (askedSentences.size > 0) {
     for (const unit of units) {
       if (askedSentences.has(unit.sentence) && !isEmojiUnit(unit)) unit.valence = 0;
@@ -330,6 +364,39 @@ export function reasonsOf(score: Score, limit = MAX_REASONS): string[] {
   return reasons;
 }
 
+/**
+ * Ends a clause: one that closes with the hyperbole's word after a negator of ability ("can't
+ * recommend it enough", "cannot thank you enough") says the most, so its negated opinions are
+ * turned back and stressed as a degree word would.
+ */
+function closeClause(
+  units: Unit[],
+  clause: number,
+  clauseWords: readonly { text: string }[],
+  profile: LanguageProfile,
+): void {
+  const hyperbole = profile.hyperbole;
+  if (!hyperbole || clauseWords.at(-1)?.text !== hyperbole.closer) return;
+  for (const unit of units) {
+    if (unit.clause !== clause || unit.negator === undefined) continue;
+    if (!hyperbole.negators.has(unit.negator)) continue;
+    const plain = unit.valence / NEGATION_SCALAR;
+    unit.valence = plain + Math.sign(plain) * STRETCH_STEP;
+    unit.label = `${unit.label} ${hyperbole.closer}`;
+    unit.negator = undefined;
+  }
+}
+
+/** Whether more words of the same sentence follow the token ("ok, so …", not "ok." or "ok"). */
+function continuesSentence(tokens: readonly Token[], index: number): boolean {
+  for (let next = index + 1; next < tokens.length; next++) {
+    const token = tokens[next];
+    if (token.kind === TokenKind.WORD) return true;
+    if (token.kind === TokenKind.BREAK && /[.!?;]/.test(token.text)) return false;
+  }
+  return false;
+}
+
 type Lookup =
   | { kind: "opinion"; valence: Valence }
   | { kind: "function" }
@@ -338,6 +405,7 @@ type Lookup =
 function lookUp(token: Token, profile: LanguageProfile, next?: Token): Lookup {
   const text = token.text;
   if (isNegator(text, profile) || isNegatorAfter(text, profile)) return { kind: "function" };
+  if (profile.disjuncts?.has(text)) return { kind: "function" };
   if (profile.boosters.has(text)) {
     // "super" is praise on its own ("that's super") and a degree word before an opinion.
     const own = profile.words.get(text);
@@ -361,10 +429,17 @@ function startsIrrealis(
   clauseWords: readonly { text: string }[],
   profile: LanguageProfile,
 ): boolean {
-  if (profile.irrealis.has(text)) return true;
+  const previous = clauseWords[clauseWords.length - 1]?.text;
+  if (profile.irrealis.has(text)) {
+    const comparisons = profile.comparisons;
+    if (!comparisons?.markers.has(text)) return true;
+    const before = clauseWords[clauseWords.length - 2]?.text;
+    return !comparisons.after.has(previous ?? "") && !comparisons.after.has(before ?? "");
+  }
+  const pair = profile.irrealisPairs?.get(text);
+  if (pair !== undefined && pair === previous) return true;
   if (profile.counterfactualModals.has(text) && text.endsWith("ve")) return true;
   if (text !== "have" && text !== "'ve") return false;
-  const previous = clauseWords[clauseWords.length - 1]?.text;
   return previous !== undefined && profile.counterfactualModals.has(previous);
 }
 
@@ -406,9 +481,10 @@ function isOpinionWord(token: Token, profile: LanguageProfile): boolean {
 function matchPhrase(
   tokens: readonly Token[],
   start: number,
+  table: ReadonlyMap<string, readonly Phrase[]>,
   profile: LanguageProfile,
 ): { text: string; valence: Valence; length: number; negatable: boolean } | null {
-  const candidates = profile.phrases.get(tokens[start].text);
+  const candidates = table.get(tokens[start].text);
   if (!candidates) return null;
   for (const phrase of candidates) {
     const length = phrase.words.length;

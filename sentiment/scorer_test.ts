@@ -109,3 +109,61 @@ Deno.test("the score stays within [-1, 1] however much is said", () => {
     ok(value >= -1 && value <= 1, `${value}`);
   }
 });
+
+Deno.test("hardly, barely and scarcely negate: they are approximate negators, not dampeners", () => {
+  assertEquals(tag("hardly a masterpiece"), "NEGATIVE");
+  assertEquals(tag("The sequel is scarcely an improvement."), "NEGATIVE");
+  assertEquals(tag("It barely works."), "NEGATIVE");
+  // A plain dampener still only weakens.
+  ok(score("slightly good") > 0);
+});
+
+Deno.test("greetings and discourse markers state no opinion; thanks does", () => {
+  assertEquals(tag("good morning everyone"), "NEUTRAL");
+  assertEquals(tag("Hi all, good evening!"), "NEUTRAL");
+  assertEquals(tag("Good morning! Love the new update"), "POSITIVE");
+  // Not a greeting where no clause opens with it.
+  assertEquals(tag("it was a good morning"), "POSITIVE");
+  assertEquals(tag("Buenos días a todos"), "NEUTRAL");
+  assertEquals(tag("Guten Morgen zusammen"), "NEUTRAL");
+  // "ok" opening a sentence that goes on marks a turn; alone it answers, mildly approving.
+  assertEquals(tag("ok, so I opened the case"), "NEUTRAL");
+  assertEquals(tag("Okay this is my first post here"), "NEUTRAL");
+  assertEquals(tag("ok"), "POSITIVE");
+  assertEquals(tag("The battery life is ok."), "POSITIVE");
+  // Human ratings in the shared file put "thanks!" (1.4) and "thank you!" (1.6) on the
+  // positive side.
+  assertEquals(tag("thanks!"), "POSITIVE");
+});
+
+Deno.test("style disjuncts comment on the saying, not on what is said", () => {
+  assertEquals(tag("honestly not impressed"), "NEGATIVE");
+  assertEquals(tag("Honestly, is this the new model?"), "NEUTRAL");
+  assertEquals(tag("Truthfully, the battery died in a day."), "NEGATIVE");
+});
+
+Deno.test("can't … enough is praise, and not … enough still a complaint", () => {
+  assertEquals(tag("can't recommend this enough"), "POSITIVE");
+  assertEquals(tag("I cannot praise the support staff enough!"), "POSITIVE");
+  assertEquals(tag("It's not good enough."), "NEGATIVE");
+});
+
+Deno.test("issues are problems, customer support is a name, in case is a condition", () => {
+  assertEquals(tag("No issues so far after 3 months."), "POSITIVE");
+  assertEquals(tag("The only issue is the lens cap."), "NEGATIVE");
+  assertEquals(tag("Customer support never replied to my emails."), "NEUTRAL");
+  assertEquals(tag("Posting my specs below in case it helps."), "NEUTRAL");
+});
+
+Deno.test("a comparison with what was expected states what happened; a wish does not", () => {
+  assertEquals(tag("Better than I expected."), "POSITIVE");
+  assertEquals(tag("Works as expected, very good"), "POSITIVE");
+  assertEquals(tag("I expected it to be good"), "NEUTRAL");
+  assertEquals(tag("could've been better tbh"), "NEGATIVE");
+  assertEquals(tag("Could have been better."), "NEGATIVE");
+});
+
+Deno.test("single letters and numbers are never opinions", () => {
+  assertEquals(tag("massive L from the devs"), "NEUTRAL");
+  assertEquals(tag("size L, model 187"), "NEUTRAL");
+});

@@ -4,7 +4,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
-import { service as healthService } from "grpc-health-check";
 import {
   type AnalyzeSentimentBatchResponse,
   type AnalyzeSentimentRequest,
@@ -14,8 +13,16 @@ import {
   type SentimentClient,
 } from "@sentiment/proto/grpc";
 import { freePort, type ServiceProcess, startService } from "@sentiment/infra/testkit";
+import { healthServiceDefinition } from "./health.ts";
+import { REFLECTION_VERSIONS } from "./reflection.ts";
 
 const FAILURE_RATIO = 1 / 32;
+
+/** The parts of a reflection answer the test reads. */
+interface ReflectionAnswer {
+  listServicesResponse?: { service: { name: string }[] };
+  fileDescriptorResponse?: { fileDescriptorProto: Uint8Array[] };
+}
 
 async function startSentiment(env: Record<string, string>) {
   const port = await freePort();
@@ -137,7 +144,7 @@ Deno.test("about 1 in 32 calls fail with UNAVAILABLE over 10 000 calls", options
 
 Deno.test("health reports SERVING and reflection lists the service", options, async () => {
   await withService({}, async (_client, address) => {
-    const Health = grpc.makeGenericClientConstructor(healthService, "Health");
+    const Health = grpc.makeGenericClientConstructor(healthServiceDefinition(), "Health");
     const health = new Health(address, grpc.credentials.createInsecure());
     const check = (serviceName: string) =>
       new Promise<{ status: string }>((resolve, reject) =>
@@ -152,25 +159,35 @@ Deno.test("health reports SERVING and reflection lists the service", options, as
     assertEquals((await check(SENTIMENT_SERVICE_NAME)).status, "SERVING");
     health.close();
 
-    const definition = protoLoader.loadSync(
-      new URL("./testdata/reflection_v1_subset.proto", import.meta.url).pathname,
-      { keepCase: false, defaults: true, oneofs: true },
-    );
-    const loaded = grpc.loadPackageDefinition(definition);
-    // deno-lint-ignore no-explicit-any -- walking the untyped package tree to the one client
-    const Reflection = (loaded as any).grpc.reflection.v1.ServerReflection;
-    const reflection = new Reflection(address, grpc.credentials.createInsecure());
-    const names = await new Promise<string[]>((resolve, reject) => {
-      const stream = reflection.serverReflectionInfo();
-      stream.on("data", (response: { listServicesResponse?: { service: { name: string }[] } }) => {
-        resolve((response.listServicesResponse?.service ?? []).map((entry) => entry.name));
-        stream.end();
-      });
-      stream.on("error", reject);
-      stream.write({ host: "", listServices: "*" });
-    });
-    reflection.close();
-    ok(names.includes(SENTIMENT_SERVICE_NAME), `reflection listed ${names.join(", ")}`);
+    // Both protocol versions: grpcurl asks v1 and falls back to v1alpha.
+    for (const version of REFLECTION_VERSIONS) {
+      const definition = protoLoader.loadSync(
+        new URL(`./grpc/reflection/${version}/reflection.proto`, import.meta.url).pathname,
+        { keepCase: false, defaults: true, oneofs: true },
+      );
+      const loaded = grpc.loadPackageDefinition(definition);
+      // deno-lint-ignore no-explicit-any -- walking the untyped package tree to the one client
+      const Reflection = (loaded as any).grpc.reflection[version].ServerReflection;
+      const reflection = new Reflection(address, grpc.credentials.createInsecure());
+      const ask = (request: Record<string, string>) =>
+        new Promise<ReflectionAnswer>((resolve, reject) => {
+          const stream = reflection.serverReflectionInfo();
+          stream.on("data", (response: ReflectionAnswer) => {
+            resolve(response);
+            stream.end();
+          });
+          stream.on("error", reject);
+          stream.write({ host: "", ...request });
+        });
+      const listed = await ask({ listServices: "*" });
+      const names = (listed.listServicesResponse?.service ?? []).map((entry) => entry.name);
+      ok(names.includes(SENTIMENT_SERVICE_NAME), `${version} listed ${names.join(", ")}`);
+      // What `grpcurl describe` needs: the file that defines the service.
+      const described = await ask({ fileContainingSymbol: SENTIMENT_SERVICE_NAME });
+      const files = described.fileDescriptorResponse?.fileDescriptorProto ?? [];
+      ok(files.length > 0 && files[0].length > 0, `${version}: no descriptor for the service`);
+      reflection.close();
+    }
   });
 });
 

@@ -27,6 +27,8 @@ export interface LanguageTables {
   readonly contrast: readonly string[];
   readonly concessive: readonly string[];
   readonly irrealis?: readonly string[];
+  /** Greeting formulas, phatic wherever a clause opens ("buenos días"). */
+  readonly greetings?: readonly string[];
   /** Words without opinion whose negation is a complaint ("no funciona"), negated value. */
   readonly negatedOnly?: ReadonlyArray<readonly [string, Valence]>;
   /** Base forms to try for an unknown word (inflection), most likely first. */
@@ -93,6 +95,7 @@ export function buildProfile(tables: LanguageTables): LanguageProfile {
     contrast: new Set(tables.contrast),
     concessive: new Set(tables.concessive),
     irrealis: new Set(tables.irrealis ?? []),
+    greetings: indexPhrases((tables.greetings ?? []).map((text) => [text, 0])),
     counterfactualModals: new Set(),
     negatedOnly: new Map(tables.negatedOnly ?? []),
     negatesByForm: tables.negatesByForm,

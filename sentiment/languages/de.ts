@@ -100,6 +100,7 @@ export const GERMAN = buildProfile({
   contrast: ["aber", "jedoch", "allerdings", "sondern", "trotzdem", "dennoch"],
   concessive: ["obwohl", "zwar"],
   irrealis: ["wenn", "falls", "hoffe", "hoffentlich"],
+  greetings: ["guten morgen", "guten tag", "guten abend", "gute nacht"],
   negatedOnly: [["funktioniert", -1.5], ["geht", -1.2], ["klappt", -1.2]],
   baseForms: germanBaseForms,
 });

@@ -74,6 +74,7 @@ export const SPANISH = buildProfile({
   contrast: ["pero", "sino", "embargo"],
   concessive: ["aunque", "pese"],
   irrealis: ["si", "ojalá", "esperaba"],
+  greetings: ["buenos días", "buenos dias", "buen día", "buenas tardes", "buenas noches"],
   negatedOnly: [["funciona", -1.5], ["funcionó", -1.5], ["sirve", -1.5], ["anda", -1.2]],
   baseForms: romanceBaseForms,
 });

@@ -26,6 +26,8 @@ export const FRENCH = buildProfile({
   afinn,
   hand: [
     ["dure", 0],
+    ["bonjour", 0],
+    ["nuit", 0],
     ["bon", 2.4],
     ["bonne", 2.4],
     ["top", 2],
@@ -79,6 +81,7 @@ export const FRENCH = buildProfile({
   contrast: ["mais", "cependant", "pourtant", "toutefois", "néanmoins"],
   concessive: ["quoique", "malgré"],
   irrealis: ["espère", "espérais", "j'espère"],
+  greetings: ["bonne journée", "bonne soirée", "bonne nuit"],
   negatedOnly: [["marche", -1.5], ["fonctionne", -1.5]],
   baseForms: frenchBaseForms,
   split: splitElision,

@@ -13,6 +13,7 @@ export const ITALIAN = buildProfile({
   afinn,
   hand: [
     ["grande", 0],
+    ["buongiorno", 0],
     ["buono", 2],
     ["ottimo", 2.4],
     ["adoro", 2.4],
@@ -61,6 +62,7 @@ export const ITALIAN = buildProfile({
   contrast: ["ma", "però", "tuttavia", "invece"],
   concessive: ["sebbene", "benché", "nonostante"],
   irrealis: ["se", "spero", "speravo"],
+  greetings: ["buona giornata", "buona sera", "buona serata", "buona notte"],
   negatedOnly: [["funziona", -1.5], ["funzionava", -1.5], ["va", -1.2]],
   baseForms: romanceBaseForms,
   split: splitElision,

@@ -64,6 +64,7 @@ export const PORTUGUESE = buildProfile({
   concessive: ["embora", "apesar"],
   // "se" is "if" but also the reflexive pronoun ("se quebrou"), so it marks nothing here.
   irrealis: ["espero", "esperava"],
+  greetings: ["bom dia", "boa tarde", "boa noite"],
   negatedOnly: [["funciona", -1.5], ["funcionou", -1.5], ["serve", -1.2]],
   baseForms: romanceBaseForms,
 });

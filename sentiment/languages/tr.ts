@@ -42,6 +42,7 @@ export const TURKISH = buildProfile({
   afinn,
   hand: [
     ["büyük", 0],
+    ["günaydın", 0],
     ["ulaştı", 0],
     ["ulaşmak", 0],
     ["vermek", 0],
@@ -73,8 +74,10 @@ export const TURKISH = buildProfile({
   negatesAfterByForm: (word) => NEGATIVE_LIGHT_VERB.test(word),
   intensifiers: ["çok", "gayet", "aşırı", "oldukça", "gerçekten", "kesinlikle", "en"],
   dampeners: ["biraz", "az"],
-  contrast: ["ama", "fakat", "ancak", "lakin", "yine"],
+  // "yine" alone is "again"; only "yine de" (nevertheless) contrasts, and "de" carries nothing.
+  contrast: ["ama", "fakat", "ancak", "lakin"],
   concessive: ["rağmen"],
   irrealis: ["keşke", "eğer"],
+  greetings: ["iyi günler", "iyi akşamlar", "iyi geceler"],
   fallback: turkishFallback,
 });
