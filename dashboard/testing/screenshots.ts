@@ -30,36 +30,33 @@ const SOURCES = [
   ["capterra", 1],
   ["mastodon", 1],
 ] as const;
-/** Texts with their language, per tag. */
-const TEXTS: Record<Tag, [string, string][]> = {
+/**
+ * Texts per tag with what the sentiment service answers for each (language, score, reasons), as
+ * the classifier on main gives them, so the screenshots show real explanations.
+ */
+const TEXTS: Record<Tag, [string, string, number, string[]][]> = {
   POSITIVE: [
-    ["Love the new release, the sync finally just works", "en"],
-    ["Support sorted my refund in ten minutes, great job", "en"],
-    ["Die neue Version ist wirklich super", "de"],
-    ["Me encanta la nueva versión", "es"],
+    ["Love the new release, the sync finally just works", "en", 0.64, ["love"]],
+    ["Support sorted my refund in ten minutes, great job", "en", 0.78, ["great", "support"]],
+    ["Die neue Version ist wirklich super", "de", 0.57, ["wirklich super"]],
+    ["Me encanta la nueva versión", "es", 0.53, ["encanta"]],
   ],
   NEGATIVE: [
-    ["The checkout keeps failing and nobody answers", "en"],
-    ["Worst update so far, everything is slower", "en"],
-    ["Lieferung kam nicht an, sehr enttäuschend", "de"],
-    ["Application très lente depuis la mise à jour", "fr"],
+    ["The checkout keeps failing and nobody answers", "en", -0.51, ["failing"]],
+    ["Worst update so far, everything is slower", "en", -0.62, ["worst"]],
+    ["Lieferung kam nicht an, sehr enttäuschend", "de", -0.44, ["sehr enttäuschend"]],
+    ["Application nulle depuis la mise à jour", "fr", -0.53, ["nulle"]],
   ],
   NEUTRAL: [
-    ["Is the Android app getting the same update?", "en"],
-    ["Delivery took four days, as announced", "en"],
-    ["Le colis est arrivé mardi", "fr"],
+    ["Is the Android app getting the same update?", "en", 0, []],
+    ["Delivery took four days, as announced", "en", 0, []],
+    ["Le colis est arrivé mardi", "fr", 0, []],
   ],
   UNRELATED: [
-    ["Anyone watching the match tonight?", "en"],
-    ["Great weather for a run today", "en"],
-    ["Wer ist noch auf der Konferenz?", "de"],
+    ["Check out my channel, subscribe for daily giveaways", "en", 0, ["follow for follow"]],
+    ["What time does the store open on Sundays?", "en", 0, ["opening hours"]],
+    ["Win a free iPhone, click the link in my bio", "en", 0, ["promotion"]],
   ],
-};
-const REASONS: Record<Tag, string[]> = {
-  POSITIVE: ["love", "great", "finally works"],
-  NEGATIVE: ["failing", "worst", "slower"],
-  NEUTRAL: ["question", "no opinion words"],
-  UNRELATED: ["no product terms"],
 };
 
 /** A made-up tag, with the negative share rising over the half hour (an incident). */
@@ -76,21 +73,15 @@ const weighted = SOURCES.flatMap(([source, weight]) => Array(weight).fill(source
 function comment(n: number, createdAt: Date) {
   const minute = MINUTES - Math.ceil((Date.now() - createdAt.getTime()) / 60_000);
   const tag = tagAt(minute, n);
-  const [text, language] = TEXTS[tag][n % TEXTS[tag].length];
+  const [text, language, score, reasons] = TEXTS[tag][n % TEXTS[tag].length];
+  // Every fourth comment as an older sentiment service answered it: no explanation.
   const scored = n % 4 !== 0;
-  const base = tag === "POSITIVE" ? 0.6 : tag === "NEGATIVE" ? -0.6 : 0;
   return sampleComment(n, {
     tag,
     text,
     source: weighted[(n * 31) % weighted.length],
     createdAt: createdAt.toISOString(),
-    ...(scored
-      ? {
-        language,
-        score: Math.max(-1, Math.min(1, base + (((n * 13) % 40) - 20) / 100)),
-        reasons: REASONS[tag].slice(0, 1 + (n % 2)),
-      }
-      : {}),
+    ...(scored ? { language, score, reasons } : {}),
   });
 }
 
