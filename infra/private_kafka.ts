@@ -86,6 +86,16 @@ export async function startPrivateKafka(partitions = 3): Promise<PrivateKafka> {
     }
     await exited;
   };
+  // A test process that ends without disposing (a failed assertion outside `await using`, an
+  // uncaught error) must not leave a broker behind: it is this process's child, not a daemon.
+  const killOnExit = () => {
+    try {
+      child?.kill("SIGKILL");
+    } catch {
+      // Already gone.
+    }
+  };
+  globalThis.addEventListener("unload", killOnExit);
   await start();
   return {
     brokers: settings.kafkaBrokers,
@@ -100,6 +110,7 @@ export async function startPrivateKafka(partitions = 3): Promise<PrivateKafka> {
       const timer = setTimeout(() => kill(), 20_000);
       await exited;
       clearTimeout(timer);
+      globalThis.removeEventListener("unload", killOnExit);
       await Deno.remove(root, { recursive: true }).catch(() => {});
     },
   };
