@@ -6,10 +6,12 @@
  *   run 3  latency at steady rates, createdAt → SSE client, p50/p95/p99
  *   run 4  resources of each service during run 2 (from /proc)
  *   run 5  dashboard: batches of 100 into 5 000 comments in Chromium, time until on screen
+ *   run 6  drain: BENCH_COUNT comments on the raw topic before one consumer starts, comments/s
+ *          until all are stored and published (nothing else competing for the cores)
  *
  * Settings (environment): BENCH_COUNT (200000), BENCH_CONSUMERS ("1,2"),
  * BENCH_LATENCY_RATES ("1000,5000"), BENCH_LATENCY_SECONDS (20), BENCH_WARMUP_SECONDS (2),
- * BENCH_CPU_PROF=1 (profile the consumer in the 1-consumer run 2), BENCH_RUNS ("1,2,3,5"),
+ * BENCH_CPU_PROF=1 (profile the consumer in the 1-consumer run 2), BENCH_RUNS ("1,2,6,3,5"),
  * BENCH_ECHO=1 (print the services' log lines), BENCH_CONSUMER_ENV (JSON of extra consumer
  * variables) and BENCH_CONSUMER_DENO_FLAGS (extra deno flags of the consumers), for
  * experiments: their results go to bench/results/experiment.json only.
@@ -65,7 +67,7 @@ const settings = {
   latencySeconds: envNumber("BENCH_LATENCY_SECONDS", 20),
   warmupSeconds: envNumber("BENCH_WARMUP_SECONDS", 2),
   cpuProfile: Deno.env.get("BENCH_CPU_PROF") === "1",
-  runs: envList("BENCH_RUNS", [1, 2, 3, 5]),
+  runs: envList("BENCH_RUNS", [1, 2, 6, 3, 5]),
 };
 
 const RESULTS_DIR = join(PROJECT_ROOT, "bench", "results");
@@ -231,6 +233,21 @@ async function main(): Promise<number> {
         }
       }
     }
+  }
+  if (settings.runs.includes(6)) {
+    await attempt("run 6", async () => {
+      say(`run 6: drain, ${settings.count} comments pre-loaded, then 1 consumer`);
+      const result = await runPipeline({ consumers: 1, count: settings.count, say, drain: true });
+      results.pipeline.push(result);
+      const tp = result.throughput;
+      const ceiling = results.transport
+        ? ` = ${(tp.sustainedPerSecond / results.transport.perSecond).toFixed(2)} × run 1`
+        : "";
+      say(
+        `run 6: drained at ${tp.sustainedPerSecond.toFixed(0)} comments/s${ceiling}, ` +
+          `end state verified (${result.endState.stored} stored once)`,
+      );
+    });
   }
   if (settings.runs.includes(3)) {
     for (const rate of settings.latencyRates) {

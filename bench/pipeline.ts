@@ -35,10 +35,19 @@ export interface PipelineOptions {
   say: (line: string) => void;
   /** Runs on the filled raw topic before the stage is torn down (run 1 reuses it). */
   withRawTopic?: (topic: string) => Promise<void>;
+  /**
+   * Drain mode: the whole burst is on the raw topic before any consumer starts, so nothing
+   * competes with the consumers for the cores, and throughput counts from their start.
+   */
+  drain?: boolean;
 }
 
 export interface PipelineResult {
   consumers: number;
+  /** True for a drain run (see PipelineOptions.drain). */
+  drain?: boolean;
+  /** Drain runs: when the consumers were started (epoch ms), the clock of `throughput`. */
+  consumersStartedAt?: number;
   profiled: boolean;
   produced: number;
   duplicatesSent: number;
@@ -77,6 +86,15 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     const group = `bench-consumer-${crypto.randomUUID().slice(0, 8)}`;
     const consumers: Service[] = [];
     const healthPorts = new Map<string, string>();
+    let preloaded: Awaited<ReturnType<typeof startProducer>>["summary"] | undefined;
+    if (options.drain) {
+      say(`drain: producing ${options.count} comments before any consumer starts`);
+      const loader = startProducer(stage, ["--burst", "--count", String(options.count)]);
+      services.push(loader.service);
+      preloaded = loader.summary;
+      await preloaded;
+    }
+    const consumersStartedAt = Date.now();
     for (let i = 1; i <= options.consumers; i++) {
       const consumer = await startConsumer(stage, {
         name: `consumer-${i}`,
@@ -105,9 +123,13 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     say(`services ready (sentiment, ${options.consumers} consumer(s)); producing ${options.count}`);
 
     const before = await infraCpu();
-    const producer = startProducer(stage, ["--burst", "--count", String(options.count)]);
-    services.push(producer.service);
-    const monitor = new ResourceMonitor(services);
+    const producer = preloaded
+      ? { summary: preloaded, service: services[services.length - 1] }
+      : startProducer(stage, ["--burst", "--count", String(options.count)]);
+    if (!preloaded) services.push(producer.service);
+    const monitor = new ResourceMonitor(
+      options.drain ? [...consumers, sentiment.service] : services,
+    );
     await monitor.start();
 
     const kafka = testKafka("bench-pipeline");
@@ -217,13 +239,14 @@ export async function runPipeline(options: PipelineOptions): Promise<PipelineRes
     }
     const result: PipelineResult = {
       consumers: options.consumers,
+      ...(options.drain ? { drain: true, consumersStartedAt } : {}),
       profiled: options.cpuProfileDir !== undefined,
       produced,
       duplicatesSent: produced - endState.distinctValid,
       producerPerSecond: round(
         produced / Math.max(0.001, (lastProducedAt - firstProducedAt) / 1000),
       ),
-      throughput: throughput(firstProducedAt, completions),
+      throughput: throughput(options.drain ? consumersStartedAt : firstProducedAt, completions),
       retried,
       maxRetryCount,
       endState: {

@@ -76,7 +76,8 @@ export function markdown(results: Results): string {
     );
   }
   for (const p of results.pipeline) {
-    const label = `2. pipeline, ${p.consumers} consumer${p.consumers > 1 ? "s" : ""}` +
+    const label = (p.drain ? "6. drain (200 000 pre-loaded, no producer running)" : "2. pipeline") +
+      `, ${p.consumers} consumer${p.consumers > 1 ? "s" : ""}` +
       (p.profiled ? " (under --cpu-prof)" : "");
     const ceiling = t
       ? ` = ${n((p.throughput.sustainedPerSecond / t.perSecond) * 100)} % of run 1`
@@ -148,24 +149,29 @@ export function markdown(results: Results): string {
   }
   if (results.pipeline.length > 0) {
     out.push(
-      "Resources during run 2 (peak RSS = VmHWM over the process's life; CPU = utime+stime " +
-        "from the first produced comment to completion):",
+      "Resources during runs 2 and 6 (peak RSS = VmHWM over the process's life; CPU = " +
+        "utime+stime from the first produced comment (run 6: from the consumers' start) to " +
+        "completion, and per stored comment):",
       "",
-      "| run | process | peak RSS | CPU |",
-      "| --- | --- | --- | --- |",
+      "| run | process | peak RSS | CPU | CPU per comment |",
+      "| --- | --- | --- | --- | --- |",
     );
     for (const p of results.pipeline) {
+      const run = `${p.drain ? "drain, " : ""}${p.consumers} consumer(s)`;
+      const perComment = (seconds: number) =>
+        p.endState.stored > 0 ? `${n((seconds * 1e6) / p.endState.stored)} µs` : "–";
       for (const [name, r] of Object.entries(p.resources)) {
         out.push(
-          `| ${p.consumers} consumer(s) | ${name} | ${n(r.peakRssMiB)} MiB | ${
-            n(r.cpuSeconds, 1)
-          } s |`,
+          `| ${run} | ${name} | ${n(r.peakRssMiB)} MiB | ${n(r.cpuSeconds, 1)} s | ${
+            perComment(r.cpuSeconds)
+          } |`,
         );
       }
-      const infra = Object.entries(p.infraCpuSeconds).map(([k, v]) => `${k} ${n(v, 1)} s`);
-      out.push(
-        `| ${p.consumers} consumer(s) | infrastructure (machine-wide) | | ${infra.join(", ")} |`,
-      );
+      for (const [name, seconds] of Object.entries(p.infraCpuSeconds)) {
+        out.push(
+          `| ${run} | ${name} (machine-wide) | | ${n(seconds, 1)} s | ${perComment(seconds)} |`,
+        );
+      }
     }
     out.push("");
   }
