@@ -166,7 +166,17 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await sql.end({ timeout: 2 });
     const cleanup = postgres(adminUrl, { max: 1, onnotice: () => {} });
     try {
-      await cleanup.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      for (let attempt = 1;; attempt++) {
+        try {
+          await cleanup.unsafe(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+          break;
+        } catch (error) {
+          // FORCE may not signal a superuser's backend, such as an autovacuum worker busy with
+          // the rows a test just wrote (42501); a moment later it has finished or gone.
+          if ((error as { code?: string }).code !== "42501" || attempt >= 20) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 500));
+        }
+      }
     } finally {
       await cleanup.end();
     }
