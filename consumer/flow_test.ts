@@ -189,7 +189,7 @@ Deno.test("an item waiting for a retry holds its own bytes, not the fetched resp
     value: response.subarray(500, 503),
   });
   detachBytes(item);
-  assertEquals([...item.value!], [1, 2, 3]);
-  assertEquals(item.value!.buffer.byteLength, 3);
-  assertEquals(item.key!.buffer.byteLength, 2);
+  assertEquals([...item.value ?? []], [1, 2, 3]);
+  assertEquals(item.value?.buffer.byteLength, 3);
+  assertEquals(item.key?.buffer.byteLength, 2);
 });

@@ -3,17 +3,19 @@
  * while the valid messages around it are processed; two instances share the work.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
+import { createRandom } from "@sentiment/proto/random";
 import { integrationTest } from "@sentiment/infra/testkit";
 import { DeadLetterSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
 import {
   asMessages,
   commentsWithDuplicates,
   health,
+  jsonValue,
+  present,
   publish,
   rawComment,
   type RawMessage,
   readTopic,
-  seeded,
   startPipelineHarness,
   waitFor,
 } from "./test_support.ts";
@@ -29,7 +31,7 @@ integrationTest(
       sentimentEnv: { SENTIMENT_FAILURE_RATIO: "0", SENTIMENT_MAX_TEXT_LENGTH: "100" },
     });
     const { topics, db } = harness;
-    const random = seeded(5);
+    const random = createRandom(5);
     const valid = () => rawComment(random);
     const bad: { message: RawMessage; reason: string; commentId: string | null }[] = [];
     const add = (value: RawMessage["value"], reason: string, commentId: string | null = null) =>
@@ -79,7 +81,7 @@ integrationTest(
       const letters = await readTopic(topics.deadLetter, (all) => all.length >= bad.length);
       assertEquals(letters.length, bad.length);
       for (const [index, message] of letters.entries()) {
-        const letter = DeadLetterSchema.parse(JSON.parse(message.value!.toString()));
+        const letter = DeadLetterSchema.parse(jsonValue(message));
         const expected = bad.find((entry) => entry.message.key === message.key);
         ok(expected, `dead letter ${index} keyed ${message.key}`);
         assertEquals(letter.reason, expected.reason, `reason of ${message.key}: ${letter.detail}`);
@@ -96,7 +98,9 @@ integrationTest(
             : original,
         );
         assertEquals(
-          new TextDecoder().decode(decodeBase64(letter.originalKeyBase64!)),
+          new TextDecoder().decode(
+            decodeBase64(present(letter.originalKeyBase64, "the original key")),
+          ),
           expected.message.key,
         );
         assertEquals(letter.originalTopic, topics.raw);

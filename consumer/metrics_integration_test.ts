@@ -5,7 +5,8 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { eventually, integrationTest, sampleSum, scrapeMetrics } from "@sentiment/infra/testkit";
-import { asMessages, publish, rawComment, seeded, startPipelineHarness } from "./test_support.ts";
+import { createRandom } from "@sentiment/proto/random";
+import { asMessages, publish, rawComment, startPipelineHarness } from "./test_support.ts";
 
 integrationTest("/metrics counts a known workload", async () => {
   await using harness = await startPipelineHarness({
@@ -20,7 +21,7 @@ integrationTest("/metrics counts a known workload", async () => {
     const before = await scrapeMetrics(url);
     assertEquals(sampleSum(before, "consumer_comments_stored_total"), 0);
 
-    const random = seeded(11);
+    const random = createRandom(11);
     const unique = Array.from({ length: 40 }, () => rawComment(random));
     // One text under ten ids, sent after its first copy is stored: nine answers from the cache
     // (copies inside one pass all miss, as the cache is read before the pass's sentiment call).

@@ -7,12 +7,13 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { integrationTest, testKafka } from "@sentiment/infra/testkit";
 import { DeadLetterSchema } from "@sentiment/proto/messages";
+import { createRandom } from "@sentiment/proto/random";
 import {
   asMessages,
+  jsonValue,
   publish,
   rawComment,
   readTopic,
-  seeded,
   startPipelineHarness,
   waitFor,
 } from "./test_support.ts";
@@ -32,7 +33,7 @@ integrationTest(
       sentimentEnv: { SENTIMENT_FAILURE_RATIO: "0" },
     });
     const { topics, db } = harness;
-    const random = seeded(11);
+    const random = createRandom(11);
     const before = Array.from({ length: 50 }, () => rawComment(random));
     const after = Array.from({ length: 50 }, () => rawComment(random));
     // Valid JSON with a valid comment inside, made huge by a field nobody reads.
@@ -47,14 +48,15 @@ integrationTest(
     const { process: consumer, port } = await harness.startConsumer();
     try {
       const [message] = await readTopic(topics.deadLetter, (all) => all.length >= 1);
-      const letter = DeadLetterSchema.parse(JSON.parse(message.value!.toString()));
+      const letter = DeadLetterSchema.parse(jsonValue(message));
       assertEquals(letter.reason, "message_too_large");
       assertEquals(letter.originalValueBytes, huge.byteLength);
       assertEquals(letter.originalValueSha256, sha256(huge));
       assertEquals(letter.originalValueTruncated, true);
       const kept = Uint8Array.from(atob(letter.originalValueBase64), (c) => c.charCodeAt(0));
       assertEquals(kept, huge.subarray(0, kept.byteLength));
-      ok(message.value!.byteLength < 128 * 1024, `dead letter of ${message.value!.byteLength} B`);
+      const bytes = message.value?.byteLength ?? 0;
+      ok(bytes < 128 * 1024, `dead letter of ${bytes} B`);
       await waitFor("every valid comment stored", async () => {
         const [{ count }] = await db.sql`SELECT count(*)::int AS count FROM comments`;
         return count === before.length + after.length ? true : undefined;
@@ -93,7 +95,7 @@ integrationTest(
     } finally {
       await admin.disconnect();
     }
-    const random = seeded(12);
+    const random = createRandom(12);
     const valid = Array.from({ length: 20 }, () => rawComment(random));
     // Not JSON, 40 KB: its bounded letter (~54 KB of base64) is over the topic's limit.
     const garbage = new TextEncoder().encode("{" + "garbage ".repeat(5_000));
@@ -105,7 +107,7 @@ integrationTest(
     const { process: consumer, port } = await harness.startConsumer();
     try {
       const [message] = await readTopic(topics.deadLetter, (all) => all.length >= 1);
-      const letter = DeadLetterSchema.parse(JSON.parse(message.value!.toString()));
+      const letter = DeadLetterSchema.parse(jsonValue(message));
       assertEquals(letter.reason, "invalid_json");
       assertEquals(letter.originalValueBase64, "");
       assertEquals(letter.originalValueBytes, garbage.byteLength);

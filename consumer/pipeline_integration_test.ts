@@ -9,6 +9,8 @@ import {
   asMessages,
   commentsWithDuplicates,
   health,
+  jsonValue,
+  present,
   publish,
   readTopic,
   startPipelineHarness,
@@ -24,7 +26,7 @@ integrationTest(
       proxy: true,
     });
     const { topics, db } = harness;
-    const proxy = harness.proxy!;
+    const proxy = present(harness.proxy, "the recording proxy");
     const { messages, distinct } = commentsWithDuplicates(10_000, 0.05, 11);
     await publish(topics.raw, asMessages(messages));
     const { process: consumer, port: healthPort } = await harness.startConsumer({
@@ -77,7 +79,7 @@ integrationTest(
       );
       const publishedIds = new Set<string>();
       for (const message of published) {
-        const comment = ProcessedCommentSchema.parse(JSON.parse(message.value!.toString()));
+        const comment = ProcessedCommentSchema.parse(jsonValue(message));
         assertEquals(message.key, comment.commentId);
         assertEquals(comment.seq, bySeq.get(comment.commentId));
         publishedIds.add(comment.commentId);
@@ -115,7 +117,7 @@ integrationTest(
       proxy: true,
     });
     const { topics, db } = harness;
-    const proxy = harness.proxy!;
+    const proxy = present(harness.proxy, "the recording proxy");
     const { messages } = commentsWithDuplicates(20, 0, 3);
     const delays = [100, 200, 400, 800, 1600];
     await publish(topics.raw, asMessages(messages));
@@ -126,7 +128,7 @@ integrationTest(
       const letters = await readTopic(topics.deadLetter, (all) => all.length >= 20, 60_000);
       assertEquals(letters.length, 20);
       const byId = new Map(letters.map((message) => {
-        const letter = DeadLetterSchema.parse(JSON.parse(message.value!.toString()));
+        const letter = DeadLetterSchema.parse(jsonValue(message));
         return [letter.commentId, { letter, headers: message.headers }];
       }));
       for (const comment of messages) {
@@ -144,7 +146,10 @@ integrationTest(
         );
         assertEquals(letter.originalTopic, topics.raw);
         // Six attempts, spaced by at least the scaled 1-2-4-8-16 delays.
-        const attempts = proxy.byComment().get(comment.commentId)!;
+        const attempts = present(
+          proxy.byComment().get(comment.commentId),
+          `attempts of ${comment.commentId}`,
+        );
         assertEquals(attempts.failures, 6);
         for (let i = 1; i < attempts.at.length; i++) {
           ok(

@@ -246,10 +246,10 @@ Deno.test("invalid messages go to the dead-letter queue at once, with reason and
   );
   for (const { letter } of t.publisher.deadLetters) {
     assertEquals(letter.attempts, 0);
-    const original = items.find((i) => i.offset === letter.originalOffset)!;
+    const original = items.find((i) => i.offset === letter.originalOffset);
     assertEquals(
       atob(letter.originalValueBase64),
-      new TextDecoder().decode(original.value ?? new Uint8Array()),
+      new TextDecoder().decode(original?.value ?? new Uint8Array()),
     );
   }
   assertEquals(t.publisher.processed.map((p) => p.commentId), [good.commentId]);
@@ -293,8 +293,8 @@ Deno.test("a failed item waits for its retry while the others finish; retry_coun
   assertEquals(second.retry.map((r) => r.delayMs), [2000]);
   const third = await t.pipeline.run(second.retry.map((r) => r.item), signal);
   assertEquals(third.finished.length, 1);
-  assertEquals(t.store.rows.get(a.commentId)!.retryCount, 2);
-  assertEquals(t.store.rows.get(b.commentId)!.retryCount, 0);
+  assertEquals(t.store.rows.get(a.commentId)?.retryCount, 2);
+  assertEquals(t.store.rows.get(b.commentId)?.retryCount, 0);
   assertEquals(t.store.counters.retryAttempts, 2);
   // Settled: its attempt counter is gone.
   assertEquals(t.dedup.attempts.has(a.commentId), false);
@@ -470,7 +470,7 @@ Deno.test("a cache hit after earlier failures keeps the failure count", async ()
   const calls = t.sentiment.calls.length;
   await t.pipeline.run(first.retry.map((r) => r.item), signal);
   assertEquals(t.sentiment.calls.length, calls);
-  assertEquals(t.store.rows.get(a.commentId)!.retryCount, 1);
+  assertEquals(t.store.rows.get(a.commentId)?.retryCount, 1);
 });
 
 Deno.test("failures recorded before a crash continue the count on replay", async () => {
@@ -482,7 +482,7 @@ Deno.test("failures recorded before a crash continue the count on replay", async
   // Fourth failure: the fourth delay applies.
   assertEquals(first.retry.map((r) => r.delayMs), [8000]);
   await t.pipeline.run(first.retry.map((r) => r.item), signal);
-  assertEquals(t.store.rows.get(a.commentId)!.retryCount, 4);
+  assertEquals(t.store.rows.get(a.commentId)?.retryCount, 4);
 });
 
 Deno.test("a store outage is retried until it succeeds; nothing is lost or doubled", async () => {
@@ -530,7 +530,7 @@ Deno.test("score, language and reasons go from the answer (or the cache) to the 
   assertEquals(t.sentiment.calls.length, 1);
   assertEquals(t.stats.cacheHits, 1);
   const explained = (id: string) => {
-    const { score, language, reasons } = t.store.rows.get(id)!;
+    const { score, language, reasons } = t.store.rows.get(id) ?? {};
     return { score, language, reasons };
   };
   assertEquals(explained(first[0].commentId), { score: 0.75, language: "en", reasons: ["love"] });
@@ -541,7 +541,7 @@ Deno.test("score, language and reasons go from the answer (or the cache) to the 
   const messages = new Map(t.publisher.processed.map((message) => [message.commentId, message]));
   assertEquals(
     [first[0], first[1], first[2]].map(({ commentId }) => {
-      const { score, language, reasons } = messages.get(commentId)!;
+      const { score, language, reasons } = messages.get(commentId) ?? {};
       return { score, language, reasons };
     }),
     [
@@ -550,7 +550,7 @@ Deno.test("score, language and reasons go from the answer (or the cache) to the 
       { score: 0, language: "en", reasons: [] },
     ],
   );
-  ok(!("score" in messages.get(first[1].commentId)!));
+  ok(!("score" in (messages.get(first[1].commentId) ?? { score: "missing" })));
   for (const message of t.publisher.processed) ProcessedCommentSchema.parse(message);
 });
 

@@ -18,6 +18,8 @@ import {
   asMessages,
   commentsWithDuplicates,
   health,
+  jsonValue,
+  present,
   publish,
   readTopic,
   startPipelineHarness,
@@ -50,7 +52,7 @@ async function assertStoredOnceAndPublished(
   );
   const ids = new Set<string>();
   for (const message of published) {
-    const comment = ProcessedCommentSchema.parse(JSON.parse(message.value!.toString()));
+    const comment = ProcessedCommentSchema.parse(jsonValue(message));
     assertEquals(comment.seq, seqOf.get(comment.commentId));
     ids.add(comment.commentId);
   }
@@ -72,7 +74,7 @@ integrationTest(
       proxy: true,
     });
     const { topics, db } = harness;
-    const proxy = harness.proxy!;
+    const proxy = present(harness.proxy, "the recording proxy");
     const { messages, distinct } = commentsWithDuplicates(20_000, 0.05, 31);
     await publish(topics.raw, asMessages(messages));
     // Every start joins the harness's one consumer group.
@@ -194,8 +196,9 @@ integrationTest(
     } finally {
       // The killed instances are gone already; the last one is stopped, then sentiment, then
       // the proxy (see PipelineHarness.stop).
-      const status = (await harness.stop()).at(-1)!;
-      assertEquals(status.code, 0, harness.consumers.at(-1)!.process.lines.slice(-20).join("\n"));
+      const status = present((await harness.stop()).at(-1), "the last exit status");
+      const last = present(harness.consumers.at(-1), "the last consumer");
+      assertEquals(status.code, 0, last.process.lines.slice(-20).join("\n"));
     }
   },
 );
@@ -380,7 +383,10 @@ integrationTest(
       for (const { partition, offset } of committed[0].partitions) {
         for (const message of raw) {
           if (message.partition !== partition || Number(message.offset) >= Number(offset)) continue;
-          ok(stored.has(message.key!), `offset ${message.offset} of ${partition} is finished`);
+          ok(
+            message.key !== null && stored.has(message.key),
+            `offset ${message.offset} of ${partition} is finished`,
+          );
           before++;
         }
       }
@@ -393,8 +399,8 @@ integrationTest(
       await admin.disconnect();
       // The last started consumer (the first one again when the test failed before the restart;
       // stopping it twice only reads its status).
-      const status = (await harness.stop()).at(-1)!;
-      const last = harness.consumers.at(-1)!.process;
+      const status = present((await harness.stop()).at(-1), "the last exit status");
+      const last = present(harness.consumers.at(-1), "the last consumer").process;
       assertEquals(status.code, 0, last.lines.slice(-20).join("\n"));
     }
   },

@@ -97,8 +97,8 @@ export class RetryScheduler<T> {
   #pop(): Entry<T> {
     const heap = this.#heap;
     const top = heap[0];
-    const last = heap.pop()!;
-    if (heap.length > 0) {
+    const last = heap.pop();
+    if (last !== undefined && heap.length > 0) {
       heap[0] = last;
       let index = 0;
       for (;;) {

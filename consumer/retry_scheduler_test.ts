@@ -1,4 +1,5 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
+import { createRandom } from "@sentiment/proto/random";
 import { retryDecision, RetryScheduler } from "./retry_scheduler.ts";
 
 const DEFAULT = [1000, 2000, 4000, 8000, 16000];
@@ -71,11 +72,10 @@ Deno.test("removeWhere drops matching items and keeps the order of the rest", ()
 Deno.test("heap order holds for many random due times", () => {
   let now = 0;
   const scheduler = new RetryScheduler<number>(() => now);
-  let seed = 42;
-  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const random = createRandom(42);
   const dues: number[] = [];
   for (let i = 0; i < 2000; i++) {
-    const delay = Math.floor(random() * 10_000);
+    const delay = random.int(0, 9_999);
     dues.push(delay);
     scheduler.schedule(delay, delay);
   }

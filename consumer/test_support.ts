@@ -19,6 +19,7 @@ import {
   sentimentServiceDefinition,
 } from "@sentiment/proto/grpc";
 import { type RawComment, SCHEMA_VERSION, SOURCES, type Tag } from "@sentiment/proto/messages";
+import { createRandom, type Random } from "@sentiment/proto/random";
 import {
   createTestDatabase,
   createTestTopics,
@@ -254,18 +255,6 @@ export class RecordingProxy {
   }
 }
 
-/** A small seeded PRNG so generated data is reproducible. */
-export function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const OPENERS = ["I", "We", "Honestly I", "My family", "Everyone here", "My friend"];
 const VERBS = ["love", "hate", "like", "enjoyed", "can't stand", "am unsure about", "tried"];
 const OBJECTS = [
@@ -281,19 +270,21 @@ const OBJECTS = [
 const ENDINGS = ["!", ".", " :)", " :(", " so much", " at all", ", not good", ", really great"];
 
 /** A text from a small grammar: about 2 700 distinct texts, so some repeat (cache hits). */
-export function commentText(random: () => number): string {
-  const pick = <T>(list: readonly T[]) => list[Math.floor(random() * list.length)];
-  return `${pick(OPENERS)} ${pick(VERBS)} ${pick(OBJECTS)}${pick(ENDINGS)}`;
+export function commentText(random: Random): string {
+  const [opener, verb, object, ending] = [OPENERS, VERBS, OBJECTS, ENDINGS].map((words) =>
+    random.pick(words)
+  );
+  return `${opener} ${verb} ${object}${ending}`;
 }
 
 /** A valid raw comment. */
-export function rawComment(random: () => number, text = commentText(random)): RawComment {
+export function rawComment(random: Random, text = commentText(random)): RawComment {
   return {
     schemaVersion: SCHEMA_VERSION,
     commentId: crypto.randomUUID(),
     text,
-    source: SOURCES[Math.floor(random() * SOURCES.length)],
-    createdAt: new Date(Date.UTC(2026, 0, 1) + Math.floor(random() * 1e9)).toISOString(),
+    source: random.pick(SOURCES),
+    createdAt: new Date(Date.UTC(2026, 0, 1) + random.int(0, 1e9 - 1)).toISOString(),
   };
 }
 
@@ -306,12 +297,12 @@ export function commentsWithDuplicates(
   duplicateRatio: number,
   seed = 1,
 ): { messages: RawComment[]; distinct: Map<string, RawComment> } {
-  const random = seeded(seed);
+  const random = createRandom(seed);
   const messages: RawComment[] = [];
   const distinct = new Map<string, RawComment>();
   for (let i = 0; i < count; i++) {
-    if (messages.length > 0 && random() < duplicateRatio) {
-      messages.push(messages[Math.floor(random() * messages.length)]);
+    if (messages.length > 0 && random.chance(duplicateRatio)) {
+      messages.push(random.pick(messages));
     } else {
       const comment = rawComment(random);
       distinct.set(comment.commentId, comment);
@@ -367,6 +358,20 @@ export interface ReadMessage {
   headers: Record<string, string>;
   partition: number;
   offset: string;
+}
+
+/** The value of a read message parsed as JSON; a null value (tombstone) fails the test here. */
+export function jsonValue(message: ReadMessage): unknown {
+  if (message.value === null) {
+    throw new Error(`the message at ${message.partition}:${message.offset} has a null value`);
+  }
+  return JSON.parse(message.value.toString());
+}
+
+/** `value`, or a failed test that says what was missing. */
+export function present<T>(value: T | null | undefined, what: string): T {
+  if (value === null || value === undefined) throw new Error(`${what} is missing`);
+  return value;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type Tag,
   TAGS,
 } from "@sentiment/proto/messages";
-import { createRandom, type Random } from "./random.ts";
+import { createRandom, type Random } from "@sentiment/proto/random";
 import { CLASS_WEIGHTS, OPENERS, TEMPLATES } from "./templates.ts";
 import { VOCABULARY, type Vocabulary } from "./vocabulary.ts";
 

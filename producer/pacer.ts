@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Random } from "./random.ts";
+import type { Random } from "@sentiment/proto/random";
 
 /** Options of {@link createPacer}. */
 export interface PacerOptions {
