@@ -30,7 +30,6 @@ import { validate, type ValidateDeps } from "./pass/validate.ts";
 
 export { MAX_MESSAGE_BYTES, unstorable } from "./pass/validate.ts";
 export { isSentimentOutage } from "./pass/tag.ts";
-export { processedOf } from "./pass/store.ts";
 
 /** Everything a pass talks to; fakes in unit tests, the real clients in the service. */
 export interface PipelineDeps

@@ -98,15 +98,15 @@ class FakeStore implements CommentStore {
       return Promise.reject(new Error("connection refused"));
     }
     return Promise.resolve(comments.map((comment) => {
-      const existing = this.rows.get(comment.commentId);
+      const existing = this.rows.get(comment.comment_id);
       if (existing) return { ...existing, inserted: false };
       const row: StoredComment = {
         ...comment,
         seq: this.rows.size + 1,
-        processedAt: new Date(0).toISOString(),
+        processed_at: new Date(0).toISOString(),
         inserted: true,
       };
-      this.rows.set(comment.commentId, row);
+      this.rows.set(comment.comment_id, row);
       return row;
     }));
   }
@@ -293,8 +293,8 @@ Deno.test("a failed item waits for its retry while the others finish; retry_coun
   assertEquals(second.retry.map((r) => r.delayMs), [2000]);
   const third = await t.pipeline.run(second.retry.map((r) => r.item), signal);
   assertEquals(third.finished.length, 1);
-  assertEquals(t.store.rows.get(a.commentId)?.retryCount, 2);
-  assertEquals(t.store.rows.get(b.commentId)?.retryCount, 0);
+  assertEquals(t.store.rows.get(a.commentId)?.retry_count, 2);
+  assertEquals(t.store.rows.get(b.commentId)?.retry_count, 0);
   assertEquals(t.store.counters.retryAttempts, 2);
   // Settled: its attempt counter is gone.
   assertEquals(t.dedup.attempts.has(a.commentId), false);
@@ -343,7 +343,7 @@ Deno.test("a call that fails as a whole (sentiment unreachable) waits as an outa
   ok(sawDown, "sentiment was reported down while the call failed");
   ok(!t.guard.isDown("sentiment"));
   assertEquals(t.sentiment.calls.length, 4);
-  assertEquals([...t.store.rows.values()].map((row) => row.retryCount), [0, 0]);
+  assertEquals([...t.store.rows.values()].map((row) => row.retry_count), [0, 0]);
   assertEquals(t.publisher.deadLetters, []);
 });
 
@@ -359,7 +359,7 @@ Deno.test("a whole call refused for the request (INVALID_ARGUMENT) counts as a f
   assertEquals(result.retry.map((r) => [r.item.failures, r.delayMs]), [[1, 1000]]);
   ok(!t.guard.isDown("sentiment"));
   await t.pipeline.run(result.retry.map((r) => r.item), signal);
-  assertEquals([...t.store.rows.values()].map((row) => row.retryCount), [1]);
+  assertEquals([...t.store.rows.values()].map((row) => row.retry_count), [1]);
 });
 
 Deno.test("an outage that outlasts shutdown abandons a pass waiting for sentiment", async () => {
@@ -383,13 +383,16 @@ Deno.test("a copy stored while another copy of the id exhausted its retries is p
   assertEquals(first.retry.length, 1);
   // Meanwhile another message with the same id was stored (another pass, another instance).
   t.store.rows.set(a.commentId, {
-    ...a,
-    textHash: "0".repeat(64),
+    comment_id: a.commentId,
+    text: a.text,
+    source: a.source,
+    created_at: a.createdAt,
+    text_hash: "0".repeat(64),
     tag: "POSITIVE",
-    consumerId: "c2",
-    retryCount: 0,
+    consumer_id: "c2",
+    retry_count: 0,
     seq: 7,
-    processedAt: new Date(0).toISOString(),
+    processed_at: new Date(0).toISOString(),
     score: null,
     language: null,
     reasons: null,
@@ -470,7 +473,7 @@ Deno.test("a cache hit after earlier failures keeps the failure count", async ()
   const calls = t.sentiment.calls.length;
   await t.pipeline.run(first.retry.map((r) => r.item), signal);
   assertEquals(t.sentiment.calls.length, calls);
-  assertEquals(t.store.rows.get(a.commentId)?.retryCount, 1);
+  assertEquals(t.store.rows.get(a.commentId)?.retry_count, 1);
 });
 
 Deno.test("failures recorded before a crash continue the count on replay", async () => {
@@ -482,7 +485,7 @@ Deno.test("failures recorded before a crash continue the count on replay", async
   // Fourth failure: the fourth delay applies.
   assertEquals(first.retry.map((r) => r.delayMs), [8000]);
   await t.pipeline.run(first.retry.map((r) => r.item), signal);
-  assertEquals(t.store.rows.get(a.commentId)?.retryCount, 4);
+  assertEquals(t.store.rows.get(a.commentId)?.retry_count, 4);
 });
 
 Deno.test("a store outage is retried until it succeeds; nothing is lost or doubled", async () => {

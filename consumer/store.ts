@@ -3,44 +3,28 @@
  * (comment_id) DO NOTHING, and for every row, new or already there, the stored version with its
  * seq, so a comment replayed after a crash is published again exactly as it was stored.
  *
+ * Rows are the table's own (`@sentiment/proto/db/comment_row`), and every column list of the
+ * statements below is made from its one list of columns.
+ *
  * @module
  */
 import type postgres from "postgres";
-import type { Source, Tag } from "@sentiment/proto/messages";
+import {
+  COMMENT_COLUMNS,
+  COMMENT_INPUT_COLUMNS,
+  type CommentColumn,
+  type CommentInput,
+  type CommentRow,
+} from "@sentiment/proto/db/comment_row";
 
-/** What sentiment said besides the tag; null is unknown (stored as NULL). */
-export interface Explanation {
-  score: number | null;
-  language: string | null;
-  reasons: readonly string[] | null;
-}
+/** A comment ready to be stored; score, language and reasons are null when unknown. */
+export type NewComment = CommentInput;
 
-/** A comment ready to be stored. */
-export interface NewComment extends Explanation {
-  commentId: string;
-  text: string;
-  textHash: string;
-  tag: Tag;
-  source: Source;
-  createdAt: string;
-  consumerId: string;
-  retryCount: number;
-}
-
-/** A comment as PostgreSQL holds it; `inserted` is false when the row already existed. */
-export interface StoredComment extends Explanation {
-  seq: number;
-  commentId: string;
-  text: string;
-  textHash: string;
-  tag: Tag;
-  source: Source;
-  createdAt: string;
-  processedAt: string;
-  consumerId: string;
-  retryCount: number;
-  inserted: boolean;
-}
+/**
+ * A comment as PostgreSQL holds it, timestamps as ISO text (as `toISOString` writes them);
+ * `inserted` is false when the row already existed.
+ */
+export type StoredComment = Required<CommentRow<string>> & { seq: number; inserted: boolean };
 
 /** Additions to the pipeline counters (appended as delta rows, see migration 3). */
 export interface CounterDelta {
@@ -64,26 +48,48 @@ export interface CommentStore {
   compactCounters(): Promise<boolean>;
 }
 
-interface Row {
-  inserted: boolean;
-  seq: string | number;
-  comment_id: string;
-  text: string;
-  text_hash: string;
-  tag: Tag;
-  source: Source;
-  /** ISO 8601 in UTC with milliseconds, formatted by PostgreSQL (no Date round trip). */
-  created_at: string;
-  processed_at: string;
-  consumer_id: string;
-  retry_count: number;
-  score: number | null;
-  language: string | null;
-  reasons: string[] | null;
-}
+/** A row as the statements below return it (seq is a bigint, so text). */
+type Row = Omit<StoredComment, "seq"> & { seq: string | number };
 
 /** A timestamptz as `Date.prototype.toISOString` would write it (milliseconds, truncated). */
 const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+
+const COLUMNS = Object.keys(COMMENT_COLUMNS) as CommentColumn[];
+const INPUT_COLUMNS = Object.keys(COMMENT_INPUT_COLUMNS).join(", ");
+
+/** A column of table alias `c` as returned: timestamps formatted as ISO text. */
+function selected(column: CommentColumn): string {
+  return COMMENT_COLUMNS[column] === "timestamptz"
+    ? `to_char(c.${column} AT TIME ZONE 'UTC', ${ISO}) AS ${column}`
+    : `c.${column}`;
+}
+
+/** The SQL type of a column as returned: timestamps come back as text. */
+function returnedType(column: CommentColumn): string {
+  const type = COMMENT_COLUMNS[column];
+  return type === "timestamptz" ? "text" : type;
+}
+
+/** The full stored row, for comments that existed before the INSERT (alias `c`). */
+const EXISTING_ROWS = `
+      SELECT false AS inserted, ${COLUMNS.map(selected).join(", ")}
+      FROM comments c`;
+
+/** What comes back of a new row: its seq and processed_at; the rest is what was sent. */
+const INSERTED_ROWS = `
+      SELECT true AS inserted, ${
+  COLUMNS.map((column) =>
+    column === "seq" || column === "comment_id" || column === "processed_at"
+      ? selected(column)
+      : `NULL::${returnedType(column)} AS ${column}`
+  ).join(", ")
+}
+      FROM inserted c`;
+
+/** The input's record definition; comment_id in "C" collation, as the table's key sorts. */
+const INPUT_RECORD = Object.entries(COMMENT_INPUT_COLUMNS)
+  .map(([column, type]) => `${column} ${type}${column === "comment_id" ? ` COLLATE "C"` : ""}`)
+  .join(", ");
 
 /** {@link CommentStore} on postgres.js. */
 export class PostgresCommentStore implements CommentStore {
@@ -91,35 +97,16 @@ export class PostgresCommentStore implements CommentStore {
 
   async store(comments: readonly NewComment[]): Promise<StoredComment[]> {
     if (comments.length === 0) return [];
-    const input = this.sql.json(comments.map((comment) => ({
-      comment_id: comment.commentId,
-      text: comment.text,
-      text_hash: comment.textHash,
-      tag: comment.tag,
-      source: comment.source,
-      created_at: comment.createdAt,
-      consumer_id: comment.consumerId,
-      retry_count: comment.retryCount,
-      score: comment.score,
-      language: comment.language,
-      reasons: comment.reasons,
-    })));
     // The outer SELECT runs on the statement's snapshot, which does not contain the CTE's own
     // inserts: its second half returns exactly the rows that existed before. Timestamps come
     // back as ISO text, which is what the messages carry (no Date parse and format per row).
     const rows = await this.sql.unsafe<Row[]>(
       `
       WITH input AS (
-        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(
-          comment_id text COLLATE "C", text text, text_hash text, tag text, source text,
-          created_at timestamptz, consumer_id text, retry_count integer,
-          score double precision, language text, reasons text[])
+        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${INPUT_RECORD})
       ), inserted AS (
-        INSERT INTO comments
-          (comment_id, text, text_hash, tag, source, created_at, consumer_id, retry_count,
-           score, language, reasons)
-        SELECT comment_id, text, text_hash, tag, source, created_at, consumer_id, retry_count,
-               score, language, reasons
+        INSERT INTO comments (${INPUT_COLUMNS})
+        SELECT ${INPUT_COLUMNS}
         FROM input
         -- One order for every statement: two passes holding copies of the same ids would
         -- otherwise each wait for the other's speculative insertion (a deadlock, 1 s lost).
@@ -128,33 +115,25 @@ export class PostgresCommentStore implements CommentStore {
         RETURNING seq, comment_id, processed_at
       )
       -- New rows hold what was sent: only their seq and processed_at come back.
-      SELECT true AS inserted, seq, comment_id, NULL AS text, NULL AS text_hash,
-             NULL AS tag, NULL AS source, NULL AS created_at,
-             to_char(processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
-             NULL AS consumer_id, NULL::integer AS retry_count,
-             NULL::double precision AS score, NULL AS language, NULL::text[] AS reasons
-      FROM inserted
+      ${INSERTED_ROWS}
       UNION ALL
       ${EXISTING_ROWS} WHERE c.comment_id IN (SELECT comment_id FROM input)`,
-      [input as unknown as string],
+      [this.sql.json(comments as unknown as postgres.JSONValue) as unknown as string],
       { prepare: true },
     );
     const sent = new Map<string, NewComment>();
-    for (const comment of comments) sent.set(comment.commentId, comment);
-    const stored = rows.map((row) =>
-      row.inserted ? insertedOf(row, sent.get(row.comment_id)!) : storedOf(row)
-    );
+    for (const comment of comments) sent.set(comment.comment_id, comment);
+    const stored: StoredComment[] = [];
+    for (const row of rows) {
+      const comment = row.inserted ? sent.get(row.comment_id) : undefined;
+      stored.push(comment === undefined ? storedOf(row) : insertedOf(row, comment));
+    }
     if (stored.length < comments.length) {
       // A row another transaction committed while this statement waited on its conflict is in
       // neither half; a new statement (new snapshot) sees it.
-      const found = new Set(stored.map((row) => row.commentId));
-      const missing = comments.map((c) => c.commentId).filter((id) => !found.has(id));
-      const late = await this.sql.unsafe<Row[]>(
-        `${EXISTING_ROWS}
-        WHERE c.comment_id IN (SELECT value FROM jsonb_array_elements_text($1::jsonb))`,
-        [this.sql.json(missing) as unknown as string],
-      );
-      stored.push(...late.map(storedOf));
+      const found = new Set(stored.map((row) => row.comment_id));
+      const missing = comments.map((c) => c.comment_id).filter((id) => !found.has(id));
+      stored.push(...await this.find(missing));
     }
     return stored;
   }
@@ -188,14 +167,6 @@ export class PostgresCommentStore implements CommentStore {
   }
 }
 
-/** The full stored row, for comments that existed before the INSERT (alias `c`). */
-const EXISTING_ROWS = `
-      SELECT false AS inserted, c.seq, c.comment_id, c.text, c.text_hash, c.tag, c.source,
-             to_char(c.created_at AT TIME ZONE 'UTC', ${ISO}) AS created_at,
-             to_char(c.processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at,
-             c.consumer_id, c.retry_count, c.score, c.language, c.reasons
-      FROM comments c`;
-
 /** True when `text` is already in the form `Date.prototype.toISOString` gives (UTC, ms). */
 function isCanonicalIso(text: string): boolean {
   return text.length === 24 && text.charCodeAt(23) === 90 /* Z */ && text.charCodeAt(19) === 46;
@@ -203,41 +174,17 @@ function isCanonicalIso(text: string): boolean {
 
 function insertedOf(row: Row, comment: NewComment): StoredComment {
   return {
+    ...comment,
     seq: Number(row.seq),
-    commentId: comment.commentId,
-    text: comment.text,
-    textHash: comment.textHash,
-    tag: comment.tag,
-    source: comment.source,
     // As PostgreSQL gives it back: normalised to UTC with milliseconds.
-    createdAt: isCanonicalIso(comment.createdAt)
-      ? comment.createdAt
-      : new Date(comment.createdAt).toISOString(),
-    processedAt: row.processed_at,
-    consumerId: comment.consumerId,
-    retryCount: comment.retryCount,
-    score: comment.score,
-    language: comment.language,
-    reasons: comment.reasons,
+    created_at: isCanonicalIso(comment.created_at)
+      ? comment.created_at
+      : new Date(comment.created_at).toISOString(),
+    processed_at: row.processed_at,
     inserted: true,
   };
 }
 
 function storedOf(row: Row): StoredComment {
-  return {
-    seq: Number(row.seq),
-    commentId: row.comment_id,
-    text: row.text,
-    textHash: row.text_hash,
-    tag: row.tag,
-    source: row.source,
-    createdAt: row.created_at,
-    processedAt: row.processed_at,
-    consumerId: row.consumer_id,
-    retryCount: row.retry_count,
-    score: row.score,
-    language: row.language,
-    reasons: row.reasons,
-    inserted: row.inserted,
-  };
+  return { ...row, seq: Number(row.seq) };
 }

@@ -31,14 +31,14 @@ function batchesOf(kind: string): NewComment[][] {
   const rows = Array.from({ length: ROWS }, (_, n): NewComment => {
     const text = `Honestly I love the new update number ${n}, really great!`;
     return {
-      commentId: id(n),
+      comment_id: id(n),
       text,
-      textHash: textHash(text),
+      text_hash: textHash(text),
       tag: "POSITIVE",
       source: ["twitter", "youtube", "reddit", "trustpilot"][n % 4],
-      createdAt: new Date(start + n * 1_000).toISOString(),
-      consumerId: "store-bench",
-      retryCount: n % 50 === 0 ? 1 : 0,
+      created_at: new Date(start + n * 1_000).toISOString(),
+      consumer_id: "store-bench",
+      retry_count: n % 50 === 0 ? 1 : 0,
       score: 0.5,
       language: "en",
       reasons: ["love", "great"],

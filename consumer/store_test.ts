@@ -3,14 +3,14 @@ import { createTestDatabase, integrationTest } from "@sentiment/infra/testkit";
 import { type NewComment, PostgresCommentStore } from "./store.ts";
 
 const comment = (): NewComment => ({
-  commentId: crypto.randomUUID(),
+  comment_id: crypto.randomUUID(),
   text: "a comment",
-  textHash: "a".repeat(64),
+  text_hash: "a".repeat(64),
   tag: "POSITIVE",
   source: "twitter",
-  createdAt: new Date().toISOString(),
-  consumerId: "test",
-  retryCount: 0,
+  created_at: new Date().toISOString(),
+  consumer_id: "test",
+  retry_count: 0,
   score: null,
   language: null,
   reasons: null,
@@ -43,10 +43,10 @@ integrationTest(
 integrationTest("stored timestamps come back as toISOString writes them", async () => {
   await using db = await createTestDatabase();
   const store = new PostgresCommentStore(db.sql);
-  const offset = { ...comment(), createdAt: "2026-01-01T02:00:00.5+02:00" };
+  const offset = { ...comment(), created_at: "2026-01-01T02:00:00.5+02:00" };
   const [first] = await store.store([offset]);
-  assertEquals(first.createdAt, "2026-01-01T00:00:00.500Z");
-  assertEquals(new Date(first.processedAt).toISOString(), first.processedAt);
+  assertEquals(first.created_at, "2026-01-01T00:00:00.500Z");
+  assertEquals(new Date(first.processed_at).toISOString(), first.processed_at);
   const [again] = await store.store([offset]);
   assertEquals({ ...again, inserted: true }, first);
 });
@@ -55,26 +55,26 @@ integrationTest("platform ids and the explanation are stored and come back as se
   await using db = await createTestDatabase();
   const store = new PostgresCommentStore(db.sql);
   const sent: NewComment[] = [
-    { ...comment(), commentId: "1864123456789012345", score: -0.25, language: "en" },
-    { ...comment(), commentId: "UgzDE2tasfmrYLyNkGt4AaABAg", reasons: ["not good", "never"] },
-    { ...comment(), commentId: "ugzde2tasfmrylynkgt4aaabag", language: "und", reasons: [] },
-    { ...comment(), commentId: "x".repeat(128), score: 1 },
+    { ...comment(), comment_id: "1864123456789012345", score: -0.25, language: "en" },
+    { ...comment(), comment_id: "UgzDE2tasfmrYLyNkGt4AaABAg", reasons: ["not good", "never"] },
+    { ...comment(), comment_id: "ugzde2tasfmrylynkgt4aaabag", language: "und", reasons: [] },
+    { ...comment(), comment_id: "x".repeat(128), score: 1 },
   ];
   const first = await store.store(sent);
   assertEquals(first.map((row) => row.inserted), [true, true, true, true]);
   // A replay reads the rows back from PostgreSQL: the same ids (case kept) and explanations.
   const again = await store.store(sent);
   const shape = (rows: typeof first) =>
-    rows.map(({ commentId, score, language, reasons }) => ({
-      commentId,
+    rows.map(({ comment_id, score, language, reasons }) => ({
+      comment_id,
       score,
       language,
       reasons,
-    })).sort((a, b) => a.commentId < b.commentId ? -1 : 1);
+    })).sort((a, b) => a.comment_id < b.comment_id ? -1 : 1);
   assertEquals(again.map((row) => row.inserted), [false, false, false, false]);
   assertEquals(shape(again), shape(first));
   assertEquals(
     shape(first),
-    shape(sent.map((row) => ({ ...row, seq: 0, processedAt: "", inserted: true }))),
+    shape(sent.map((row) => ({ ...row, seq: 0, processed_at: "", inserted: true }))),
   );
 });

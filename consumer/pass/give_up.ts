@@ -5,10 +5,11 @@
  *
  * @module
  */
+import { rowToComment } from "@sentiment/proto/db/comment_row";
 import type { InfraGuard } from "../infra_guard.ts";
 import type { CommentStore } from "../store.ts";
 import type { PassLedger } from "./ledger.ts";
-import { type Outgoing, processedOf } from "./store.ts";
+import type { Outgoing } from "./store.ts";
 import type { GivenUp } from "./tag.ts";
 
 /** What giving up needs. */
@@ -27,7 +28,7 @@ export async function giveUp(
   if (givenUp.length === 0) return [];
   const ids = givenUp.map(({ item }) => item.comment.commentId);
   const rows = await deps.guard.run("postgresql", () => deps.store.find(ids), signal);
-  const byId = new Map(rows.map((row) => [row.commentId, row]));
+  const byId = new Map(rows.map((row) => [row.comment_id, row]));
   const instead: Outgoing[] = [];
   for (const { item, reason, detail, attempts } of givenUp) {
     const row = byId.get(item.comment.commentId);
@@ -36,7 +37,7 @@ export async function giveUp(
     } else {
       pass.duplicates++;
       pass.finished.push(item);
-      instead.push({ item, message: processedOf(row) });
+      instead.push({ item, message: rowToComment(row) });
     }
   }
   return instead;

@@ -6,7 +6,8 @@
  * @module
  */
 import type { Logger } from "@sentiment/proto/log";
-import { type ProcessedComment, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import { rowToComment } from "@sentiment/proto/db/comment_row";
+import type { ProcessedComment } from "@sentiment/proto/messages";
 import type { InfraGuard } from "../infra_guard.ts";
 import type { Stats } from "../stats.ts";
 import type { CommentStore, NewComment, StoredComment } from "../store.ts";
@@ -38,21 +39,21 @@ export async function store(
 ): Promise<Outgoing[]> {
   if (tagged.length === 0) return [];
   const rows = tagged.map(({ item, answer }): NewComment => ({
-    commentId: item.comment.commentId,
+    comment_id: item.comment.commentId,
     text: item.comment.text,
-    textHash: item.textHash,
+    text_hash: item.textHash,
     tag: answer.tag,
     source: item.comment.source,
-    createdAt: item.comment.createdAt,
-    consumerId: deps.consumerId,
-    retryCount: item.failures,
+    created_at: item.comment.createdAt,
+    consumer_id: deps.consumerId,
+    retry_count: item.failures,
     score: answer.score,
     language: answer.language,
     reasons: answer.reasons,
   }));
   const stored = await deps.guard.run("postgresql", () => deps.store.store(rows), signal);
   const byId = new Map<string, StoredComment>();
-  for (const row of stored) byId.set(row.commentId, row);
+  for (const row of stored) byId.set(row.comment_id, row);
   return tagged.map(({ item }) => {
     const row = byId.get(item.comment.commentId);
     if (row === undefined) {
@@ -61,7 +62,7 @@ export async function store(
     }
     count(deps, row, pass);
     pass.finished.push(item);
-    return { item, message: processedOf(row) };
+    return { item, message: rowToComment(row) };
   });
 }
 
@@ -71,41 +72,17 @@ function count(deps: StoreDeps, row: StoredComment, pass: PassLedger): void {
     stats.processed++;
     if (logger.debugEnabled) {
       logger.debug("Saved to database", {
-        commentId: row.commentId,
+        commentId: row.comment_id,
         seq: row.seq,
         tag: row.tag,
-        retryCount: row.retryCount,
+        retryCount: row.retry_count,
       });
     }
   } else {
     stats.alreadyStored++;
     pass.duplicates++;
     if (logger.debugEnabled) {
-      logger.debug("Already stored; publishing again", { commentId: row.commentId, seq: row.seq });
+      logger.debug("Already stored; publishing again", { commentId: row.comment_id, seq: row.seq });
     }
   }
-}
-
-/**
- * The processed-comments message of a stored row: what PostgreSQL holds, with its seq. An
- * unknown (NULL) score, language or reasons is left out, as the contract says.
- */
-export function processedOf(row: StoredComment): ProcessedComment {
-  const message: ProcessedComment = {
-    schemaVersion: SCHEMA_VERSION,
-    commentId: row.commentId,
-    text: row.text,
-    source: row.source,
-    createdAt: row.createdAt,
-    textHash: row.textHash,
-    tag: row.tag,
-    processedAt: row.processedAt,
-    consumerId: row.consumerId,
-    retryCount: row.retryCount,
-    seq: row.seq,
-  };
-  if (row.score !== null) message.score = row.score;
-  if (row.language !== null) message.language = row.language;
-  if (row.reasons !== null) message.reasons = [...row.reasons];
-  return message;
 }
