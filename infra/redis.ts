@@ -19,10 +19,6 @@ import {
 import { listensOn } from "./proc.ts";
 import { type InfraSettings, urlHostPort } from "./settings.ts";
 
-export function redisProcess(paths: DataPaths) {
-  return background("redis", paths.run, paths.logs);
-}
-
 export async function redisHealthy(url: string): Promise<boolean> {
   const client = new Redis(url, {
     lazyConnect: true,

@@ -45,9 +45,3 @@ export async function openTruthFile(path: string): Promise<TruthWriter> {
     },
   };
 }
-
-/** Reads a truth file back, for evaluation and tests. */
-export async function readTruthFile(path: string): Promise<TruthRecord[]> {
-  const text = await Deno.readTextFile(path);
-  return text.split("\n").filter((line) => line !== "").map((line) => JSON.parse(line));
-}
