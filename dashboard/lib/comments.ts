@@ -6,109 +6,37 @@
  * the proto schema (invalid ones are counted, never inserted), repeats of a commentId are
  * dropped, and the oldest rows beyond the bound are evicted in the same transaction. Batches
  * are written to localStorage together: within 1 s, or after the next frame once 250 new
- * comments wait.
+ * comments wait; a write touches only the stored segments it changes and is spread over tasks
+ * (comments_collection.ts).
  *
  * @module
  */
-import {
-  BTreeIndex,
-  type Collection,
-  createCollection,
-  createTransaction,
-  localStorageCollectionOptions,
-  type LocalStorageCollectionUtils,
-  type StorageApi,
-  type StorageEventApi,
-  type Transaction,
-} from "@tanstack/db";
-import type { z } from "zod";
-import {
-  type ProcessedComment,
-  ProcessedCommentSchema,
-  SCHEMA_VERSION,
-} from "@sentiment/proto/messages";
-import { createCachedStorage } from "./cached_storage.ts";
-import { createSnapshotParser } from "./snapshot_parser.ts";
+import { createTransaction, type Transaction } from "@tanstack/db";
+import { type ProcessedComment, ProcessedCommentSchema } from "@sentiment/proto/messages";
+import type { CommentsCollection } from "./comments_collection.ts";
+import { isQuotaError } from "./segmented_storage.ts";
+import type { StoredComment } from "./stored_comment.ts";
 
-/** Default bound: localStorage holds about 5 MB and a stored comment takes roughly 0.5 kB. */
+export {
+  DEFAULT_STORAGE_KEY,
+  READABLE_EARLIER_KEYS,
+  STORAGE_KEY_PREFIX,
+  STORED_SHAPE_REVISION,
+  type StoredComment,
+  StoredCommentSchema,
+} from "./stored_comment.ts";
+export {
+  type CommentsCollection,
+  type CommentsStorageUtils,
+  type CommentStorageOptions,
+  createCommentsCollection,
+} from "./comments_collection.ts";
+
+/** Default bound: localStorage holds about 5 MB and a stored comment takes roughly 0.4 kB. */
 export const DEFAULT_MAX_COMMENTS = 5_000;
-
-/**
- * What the dashboard keeps of a comment: what it shows, and what keys and orders it. The rest
- * of a ProcessedComment (text hash, consumer, processing time, retries, schema version) is
- * validated, then dropped: localStorage holds about 5 MB and every write rewrites the whole
- * collection, so a third fewer characters is a third less of both. Score, language and reasons
- * are kept only when the comment has them (a comment's details show them).
- */
-export const StoredCommentSchema = ProcessedCommentSchema.pick({
-  commentId: true,
-  seq: true,
-  createdAt: true,
-  tag: true,
-  source: true,
-  text: true,
-  score: true,
-  language: true,
-  reasons: true,
-});
-export type StoredComment = z.infer<typeof StoredCommentSchema>;
-
-/** Where snapshots of every shape are kept (one key each). */
-export const STORAGE_KEY_PREFIX = "sentiment-dashboard/comments/";
-
-/**
- * The revision of {@link StoredCommentSchema}; with the message schema version it names the key,
- * so that rows of another shape are never read as this one. 2 added score, language, reasons.
- */
-export const STORED_SHAPE_REVISION = 2;
-
-/**
- * The key of this shape's snapshot; {@link STORAGE_KEY_PREFIX} keys of other shapes are dropped
- * (see {@link READABLE_EARLIER_KEYS} for the ones read first).
- */
-export const DEFAULT_STORAGE_KEY =
-  `${STORAGE_KEY_PREFIX}v${SCHEMA_VERSION}.shown.${STORED_SHAPE_REVISION}`;
-
-/**
- * Keys of earlier shapes whose rows are rows of this shape too (revision 1 lacked only the
- * optional fields), so a returning visitor keeps them: moved to the current key, not dropped.
- */
-export const READABLE_EARLIER_KEYS: readonly string[] = [`${STORAGE_KEY_PREFIX}v1.shown`];
 
 /** Smallest bound the store shrinks to when the browser refuses to store more. */
 const MIN_LIMIT_AFTER_QUOTA = 100;
-
-/** The comments collection as the dashboard uses it. */
-export type CommentsCollection = Collection<
-  StoredComment,
-  string,
-  LocalStorageCollectionUtils
->;
-
-/** Where the collection persists; the browser's localStorage unless a test injects one. */
-export interface CommentStorageOptions {
-  storageKey?: string;
-  storage?: StorageApi;
-  storageEventApi?: StorageEventApi;
-}
-
-/** Creates the localStorage-backed collection (synced across tabs by storage events). */
-export function createCommentsCollection(options: CommentStorageOptions = {}): CommentsCollection {
-  const storage = options.storage ?? globalThis.localStorage;
-  const events = options.storageEventApi ?? (globalThis as unknown as StorageEventApi);
-  const collection = createCollection(
-    localStorageCollectionOptions({
-      storageKey: options.storageKey ?? DEFAULT_STORAGE_KEY,
-      ...(storage ? createCachedStorage(storage, events) : {}),
-      getKey: (comment: StoredComment) => comment.commentId,
-      schema: StoredCommentSchema,
-      parser: createSnapshotParser(),
-    }),
-  ) as unknown as CommentsCollection;
-  // The feed reads a window of rows ordered by seq; the index lets it load just that window.
-  collection.createIndex((row) => row.seq, { indexType: BTreeIndex });
-  return collection;
-}
 
 /** The outcome of checking one value received from the api. */
 export type CommentCheck =
@@ -166,10 +94,9 @@ export interface CommentStoreOptions {
   limit?: number;
   /**
    * The longest an applied batch waits to be written to storage (default 1 s; other tabs see it
-   * then). The localStorage adapter rewrites the whole snapshot on every write (≈ 50 ms at
-   * 5 000 comments), so batches are written together; a page being hidden or closed writes at
-   * once, and what a crash loses is fetched again by the stream, which resumes after the newest
-   * stored comment.
+   * then). Batches are written together: each write commits a manifest and rewrites the stored
+   * segments it touches; a page being hidden or closed writes at once, and what a crash loses
+   * is fetched again by the stream, which resumes after the newest stored comment.
    */
   persistDelayMs?: number;
   /**
@@ -181,7 +108,11 @@ export interface CommentStoreOptions {
   onQuota?: QuotaListener;
 }
 
-type Mutations = Parameters<LocalStorageCollectionUtils["acceptMutations"]>[0]["mutations"];
+/** Options of {@link CommentStore.persistNow}. */
+export interface PersistOptions {
+  /** Write in this task, without yielding to the browser (the page is being hidden or closed). */
+  atOnce?: boolean;
+}
 
 interface PendingWrite {
   tx: Transaction;
@@ -304,10 +235,18 @@ export class CommentStore {
     await this.#writing;
   }
 
-  /** Writes pending batches now (e.g. the page is being hidden or unloaded). */
-  persistNow(): void {
+  /**
+   * Writes pending batches now. With `atOnce` (the page is being hidden or unloaded) the write
+   * in progress and the pending batches are in storage when this returns.
+   */
+  persistNow({ atOnce = false }: PersistOptions = {}): void {
     this.#unschedule();
-    this.#writing = this.#writing.then(() => this.#write());
+    if (!atOnce) {
+      this.#writing = this.#writing.then(() => this.#write());
+      return;
+    }
+    this.collection.utils.flush();
+    this.#writing = Promise.all([this.#writing, this.#write({ atOnce })]).then(() => undefined);
   }
 
   #unschedule(): void {
@@ -360,13 +299,13 @@ export class CommentStore {
     }
   }
 
-  async #write(): Promise<void> {
+  async #write(options: PersistOptions = {}): Promise<void> {
     const batch = this.#pending.splice(0);
     if (batch.length === 0) return;
-    const mutations = netMutations(batch.flatMap((pending) => pending.tx.mutations));
+    const { inserts, deletes } = netMutations(batch.flatMap((pending) => pending.tx.mutations));
     let failure: unknown;
     try {
-      await this.collection.utils.acceptMutations({ mutations });
+      await this.collection.utils.persist(inserts, deletes, options);
     } catch (error) {
       failure = error ?? new Error("the write failed");
     }
@@ -424,20 +363,26 @@ export class CommentStore {
 
 /**
  * The net effect of several transactions' mutations, one per key: a row inserted and evicted
- * again before the write is not written at all (the adapter rejects a write whose insert is
- * missing from the result), otherwise the last mutation of each key wins.
+ * again before the write is not written at all, otherwise the last mutation of each key wins.
  */
-function netMutations(all: Transaction["mutations"]): Mutations {
-  const last = new Map<unknown, Transaction["mutations"][number]>();
-  const bornHere = new Set<unknown>();
+function netMutations(
+  all: Transaction["mutations"],
+): { inserts: Map<string, StoredComment>; deletes: string[] } {
+  const last = new Map<string, Transaction["mutations"][number]>();
+  const bornHere = new Set<string>();
   for (const mutation of all) {
-    if (!last.has(mutation.key) && mutation.type === "insert") bornHere.add(mutation.key);
-    last.set(mutation.key, mutation);
+    const key = String(mutation.key);
+    if (!last.has(key) && mutation.type === "insert") bornHere.add(key);
+    last.set(key, mutation);
   }
-  const net = [...last.values()].filter((mutation) =>
-    !(mutation.type === "delete" && bornHere.has(mutation.key))
-  );
-  return net as unknown as Mutations;
+  const inserts = new Map<string, StoredComment>();
+  const deletes: string[] = [];
+  for (const [key, mutation] of last) {
+    if (mutation.type === "delete") {
+      if (!bornHere.has(key)) deletes.push(key);
+    } else inserts.set(key, mutation.modified as unknown as StoredComment);
+  }
+  return { inserts, deletes };
 }
 
 /**
@@ -456,14 +401,4 @@ function afterNextPaint(fn: () => void): () => void {
     cancelAnimationFrame(frame);
     clearTimeout(timer);
   };
-}
-
-function isQuotaError(error: unknown): boolean {
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    const name = (cause as { name?: unknown }).name;
-    const message = String((cause as { message?: unknown }).message ?? "");
-    if (name === "QuotaExceededError" || /quota/i.test(message)) return true;
-    if (typeof cause !== "object") break;
-  }
-  return false;
 }
