@@ -11,7 +11,6 @@
  *
  * @module
  */
-import { createTransaction, type Transaction } from "@tanstack/db";
 import { type ProcessedComment, ProcessedCommentSchema } from "@sentiment/proto/messages";
 import type { CommentsCollection } from "./comments_collection.ts";
 import { isQuotaError } from "./segmented_storage.ts";
@@ -101,8 +100,7 @@ export interface CommentStoreOptions {
   persistDelayMs?: number;
   /**
    * Written sooner, after the next frame is painted, once this many new comments wait (default
-   * 250). Every waiting batch is an open transaction that TanStack DB goes over again for each
-   * new batch, so under load the wait is bounded by rows rather than by time.
+   * 250), so that a write stays a few segments long however busy the stream is.
    */
   persistAfterRows?: number;
   onQuota?: QuotaListener;
@@ -114,18 +112,25 @@ export interface PersistOptions {
   atOnce?: boolean;
 }
 
-interface PendingWrite {
-  tx: Transaction;
-  done: (error?: unknown) => void;
+/** Changes applied to the collection and not stored yet. */
+interface Unwritten {
+  inserts: Map<string, StoredComment>;
+  deletes: Set<string>;
 }
+
+const nothingUnwritten = (): Unwritten => ({ inserts: new Map(), deletes: new Set() });
 
 /**
  * Validation, dedup and the bound around one comments collection.
  *
- * A batch is applied at once (live queries and components see it in the same task) as a
- * TanStack DB transaction whose persistence waits for the next write; the transaction
- * completes when its rows are in localStorage. If the browser refuses the write (storage full),
- * the transactions roll back, the bound is lowered and the batches are applied again.
+ * A batch is applied at once to the collection's synced state (live queries and components see
+ * it in the same task) and written to localStorage behind it: the changes wait for the next
+ * write window, and each write stores what waited. Applied this way TanStack DB goes over a
+ * batch once; as optimistic transactions held open until written, it went over every open one
+ * again for each new batch and once more when each was confirmed (a task of 20 ms and more).
+ * If the browser refuses a write (storage full), the bound is lowered, the oldest comments are
+ * evicted to fit, and the write is tried again; a write that fails otherwise is kept for the
+ * next one.
  */
 export class CommentStore {
   readonly collection: CommentsCollection;
@@ -133,7 +138,7 @@ export class CommentStore {
   #persistDelayMs: number;
   #persistAfterRows: number;
   #onQuota?: QuotaListener;
-  #pending: PendingWrite[] = [];
+  #unwritten: Unwritten = nothingUnwritten();
   #pendingRows = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #cancelSoon: (() => void) | undefined;
@@ -228,7 +233,7 @@ export class CommentStore {
 
   /** Resolves when everything applied so far is in storage (or failed to be). */
   async whenPersisted(): Promise<void> {
-    while (this.#pending.length > 0 || this.#timer !== undefined) {
+    while (this.#hasUnwritten() || this.#timer !== undefined) {
       this.persistNow();
       await this.#writing;
     }
@@ -277,21 +282,20 @@ export class CommentStore {
     this.#commit(keep, evict);
   }
 
-  /** Applies inserts and deletes as one transaction whose write waits for the next window. */
+  #hasUnwritten(): boolean {
+    return this.#unwritten.inserts.size > 0 || this.#unwritten.deletes.size > 0;
+  }
+
+  /** Applies inserts and deletes to the collection; their write waits for the next window. */
   #commit(keep: StoredComment[], evict: string[]): void {
-    let done!: (error?: unknown) => void;
-    const written = new Promise<void>((resolve, reject) => {
-      done = (error) => error === undefined ? resolve() : reject(error);
-    });
-    // The transaction stays open (its rows visible) until the write window stores them.
-    const tx = createTransaction({ mutationFn: () => written });
-    tx.isPersisted.promise.catch(() => undefined);
-    const collection = this.collection;
-    tx.mutate(() => {
-      if (keep.length > 0) collection.insert(keep);
-      if (evict.length > 0) collection.delete(evict);
-    });
-    this.#pending.push({ tx, done });
+    this.collection.utils.apply(keep, evict);
+    const { inserts, deletes } = this.#unwritten;
+    for (const comment of keep) inserts.set(comment.commentId, comment);
+    for (const key of evict) {
+      // A comment evicted before it was written is never written; a stored one is removed.
+      inserts.delete(key);
+      deletes.add(key);
+    }
     this.#pendingRows += keep.length;
     this.#timer ??= setTimeout(() => this.persistNow(), this.#persistDelayMs);
     if (this.#pendingRows >= this.#persistAfterRows) {
@@ -300,37 +304,40 @@ export class CommentStore {
   }
 
   async #write(options: PersistOptions = {}): Promise<void> {
-    const batch = this.#pending.splice(0);
-    if (batch.length === 0) return;
-    const { inserts, deletes } = netMutations(batch.flatMap((pending) => pending.tx.mutations));
+    if (!this.#hasUnwritten()) return;
+    const batch = this.#unwritten;
+    this.#unwritten = nothingUnwritten();
     let failure: unknown;
     try {
-      await this.collection.utils.persist(inserts, deletes, options);
+      await this.collection.utils.persist(batch.inserts, [...batch.deletes], options);
+      return;
     } catch (error) {
       failure = error ?? new Error("the write failed");
     }
-    for (const pending of batch) pending.done(failure);
-    if (failure === undefined) return;
-    // The transactions roll back; wait for that before applying their comments again.
-    await Promise.allSettled(batch.map((pending) => pending.tx.isPersisted.promise));
+    this.#keepForNextWrite(batch);
     if (!isQuotaError(failure) || this.#limit <= MIN_LIMIT_AFTER_QUOTA) {
       console.error("comments could not be stored", failure);
       return;
     }
-    const comments = batch.flatMap((pending) =>
-      pending.tx.mutations.filter((mutation) => mutation.type === "insert")
-        .map((mutation) => mutation.modified as unknown as StoredComment)
-    );
     // The browser's storage is full: keep fewer comments rather than stop storing new ones.
     this.#limit = Math.max(
       MIN_LIMIT_AFTER_QUOTA,
-      Math.floor(Math.min(this.#limit, this.collection.size + comments.length) * 0.8),
+      Math.floor(Math.min(this.#limit, this.collection.size) * 0.8),
     );
     this.#onQuota?.(this.#limit, failure);
-    // Already validated (and no longer in the shape the api sends), so not ingested again.
-    this.#insert(comments, { inserted: 0, duplicates: 0, invalid: 0, evicted: 0 });
+    const { evict } = this.#plan(new Map());
+    if (evict.length > 0) this.#commit([], evict);
     this.#unschedule();
-    await this.#write();
+    await this.#write(options);
+  }
+
+  /** Puts a failed write's changes back in front of those that came after it. */
+  #keepForNextWrite(failed: Unwritten): void {
+    const later = this.#unwritten;
+    for (const key of later.deletes) failed.inserts.delete(key);
+    for (const [key, comment] of later.inserts) failed.inserts.set(key, comment);
+    for (const key of later.deletes) failed.deletes.add(key);
+    this.#unwritten = failed;
   }
 
   /** Which new comments to insert and which stored keys to drop to stay within the bound. */
@@ -359,30 +366,6 @@ export class CommentStore {
     }
     return { keep, evict };
   }
-}
-
-/**
- * The net effect of several transactions' mutations, one per key: a row inserted and evicted
- * again before the write is not written at all, otherwise the last mutation of each key wins.
- */
-function netMutations(
-  all: Transaction["mutations"],
-): { inserts: Map<string, StoredComment>; deletes: string[] } {
-  const last = new Map<string, Transaction["mutations"][number]>();
-  const bornHere = new Set<string>();
-  for (const mutation of all) {
-    const key = String(mutation.key);
-    if (!last.has(key) && mutation.type === "insert") bornHere.add(key);
-    last.set(key, mutation);
-  }
-  const inserts = new Map<string, StoredComment>();
-  const deletes: string[] = [];
-  for (const [key, mutation] of last) {
-    if (mutation.type === "delete") {
-      if (!bornHere.has(key)) deletes.push(key);
-    } else inserts.set(key, mutation.modified as unknown as StoredComment);
-  }
-  return { inserts, deletes };
 }
 
 /**
