@@ -26,6 +26,9 @@ export interface RenderResult {
   domMs: Spread;
   nextFrameMs: Spread;
   longTasks: { count: number; perSecond: number; ms: Spread | null };
+  /** Commits of the comments to localStorage per second, and the characters each wrote. */
+  storageWritesPerSecond: number;
+  storageCharsPerWrite: number;
   storageWriteMs: Spread;
   chromium: string;
 }

@@ -125,9 +125,14 @@ export function markdown(results: Results): string {
         `comments, every ${n(d.batchEveryMs)} ms, until on screen | ${spread(d.domMs)}; ` +
         `${n(d.domMs.overOneFrame)} of ${n(d.batches)} batches over one frame (16.7 ms); ` +
         `of which applying to the collection and live queries ${spread(d.applyMs)} |`,
-      `| 5. dashboard: localStorage writes (${n(d.localStorageChars)} characters) | ` +
-        `one write ${spread(d.storageWriteMs)}; long tasks ${n(d.longTasks.perSecond, 1)}/s` +
-        (d.longTasks.ms ? `, median ${n(d.longTasks.ms.median)} ms` : "") + " |",
+      `| 5. dashboard: tasks and localStorage writes (${n(d.localStorageChars)} characters ` +
+        `stored) | ` +
+        (d.longTasks.ms
+          ? `longest task **${n(d.longTasks.ms.max)} ms**, tasks over 50 ms ` +
+            `**${n(d.longTasks.perSecond, 1)}/s** (median ${n(d.longTasks.ms.median)} ms)`
+          : "**no task over 50 ms**") +
+        `; ${n(d.storageWritesPerSecond, 1)} writes/s of ${n(d.storageCharsPerWrite)} ` +
+        `characters each; one write, asked for → committed, ${spread(d.storageWriteMs)} |`,
     );
   }
   out.push("");

@@ -19,7 +19,7 @@ Deno.test("the dashboard's render figures are reported with the share over one f
     max: median * 3,
     overOneFrame,
   });
-  const text = markdown({
+  const results: Parameters<typeof markdown>[0] = {
     startedAt: "2026-11-26T13:00:00Z",
     durationSeconds: 20,
     settings: {},
@@ -49,11 +49,21 @@ Deno.test("the dashboard's render figures are reported with the share over one f
       domMs: spread(10.4, 3),
       nextFrameMs: spread(11),
       longTasks: { count: 17, perSecond: 2.8, ms: spread(70) },
+      storageWritesPerSecond: 3.3,
+      storageCharsPerWrite: 135_196,
       storageWriteMs: spread(55),
       chromium: "156.0",
     },
-  });
+  };
+  const text = markdown(results);
   ok(text.includes("median **10.4 ms**, p90 20.8 ms, max 31.2 ms; 3 of 60 batches over"), text);
-  ok(text.includes("1,842,710 characters) | one write median **55.0 ms**"), text);
-  ok(text.includes("long tasks 2.8/s, median 70 ms"), text);
+  ok(text.includes("(1,842,710 characters stored) | longest task **210 ms**"), text);
+  ok(text.includes("tasks over 50 ms **2.8/s** (median 70 ms)"), text);
+  ok(text.includes("3.3 writes/s of 135,196 characters each; one write"), text);
+  const noLongTask = { count: 0, perSecond: 0, ms: null };
+  const calm = markdown({
+    ...results,
+    dashboard: { ...results.dashboard!, longTasks: noLongTask },
+  });
+  ok(calm.includes("characters stored) | **no task over 50 ms**; 3.3 writes/s"), calm);
 });

@@ -8,6 +8,7 @@ import type { ProcessedComment } from "@sentiment/proto/messages";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { type Backend, runScenario } from "./testing/scenario.ts";
 import { DEFAULT_STORAGE_KEY, READABLE_EARLIER_KEYS } from "./lib/comments.ts";
+import { persistedCountIs, storedKeys, storedRowsExpression } from "./testing/stored.ts";
 import { CONNECTION_MEMORY_KEY } from "./lib/connection_memory.ts";
 import { pageTest, storedIs, waitFor } from "./testing/page_test.ts";
 
@@ -133,36 +134,40 @@ pageTest(
 );
 
 pageTest(
-  "snapshots of other shapes are removed from localStorage; the previous one is read",
+  "snapshots of other shapes are removed from localStorage; an earlier single-key one is read",
   async ({ api, url, page }) => {
     api.store([sampleComment(1), sampleComment(2)]);
     await page.goto(url);
-    await waitFor(page, "persisted", persistedCount(2));
+    await waitFor(page, "persisted", persistedCountIs(2));
     // What earlier versions stored: full messages under the key of the first shape, and the
-    // shown fields without score, language and reasons under the previous one.
-    await page.evaluate(([current, previous]) => {
+    // shown fields without score, language and reasons in TanStack DB's single-key layout.
+    const rows = await page.evaluate(storedRowsExpression) as { commentId: string }[];
+    await page.evaluate(([previous, rows]) => {
+      for (const key of Object.keys(localStorage)) {
+        if (key.startsWith("sentiment-dashboard/comments/")) localStorage.removeItem(key);
+      }
       localStorage.setItem("sentiment-dashboard/comments/v1", "x".repeat(1_000_000));
-      localStorage.setItem(previous, localStorage.getItem(current)!);
-      localStorage.removeItem(current);
-    }, [DEFAULT_STORAGE_KEY, READABLE_EARLIER_KEYS[0]]);
+      const snapshot = Object.fromEntries(
+        (rows as { commentId: string }[]).map((row) => [
+          `s:${row.commentId}`,
+          { versionKey: crypto.randomUUID(), data: row },
+        ]),
+      );
+      localStorage.setItem(previous as string, JSON.stringify(snapshot));
+    }, [READABLE_EARLIER_KEYS[1], rows] as const);
     await page.reload();
     await waitFor(page, "restored", storedIs(2));
-    await waitFor(page, "persisted again", persistedCount(2));
+    await waitFor(page, "moved into segments", persistedCountIs(2));
     const keys = await page.evaluate(() => Object.keys(localStorage).sort());
+    const segments = await storedKeys(page);
     assertEquals(
       keys,
       [
         CONNECTION_MEMORY_KEY,
-        DEFAULT_STORAGE_KEY,
+        ...segments,
         "sentiment-dashboard/statistics/v1",
       ].sort(),
     );
+    ok(segments.includes(`${DEFAULT_STORAGE_KEY}/manifest`));
   },
 );
-
-/** An expression: the snapshot in localStorage holds `n` comments. */
-function persistedCount(n: number): string {
-  return `Object.keys(JSON.parse(localStorage.getItem(${
-    JSON.stringify(DEFAULT_STORAGE_KEY)
-  }) ?? "{}")).length === ${n}`;
-}

@@ -12,8 +12,12 @@
  * - apply: `store.ingest(batch)` returned (collection and live queries updated);
  * - dom: the feed, counts and chart show the batch (MutationObserver, after Preact's commit);
  * - frame: the next animation frame after that, i.e. the update is ready to paint.
- * Over the run: the long tasks (> 50 ms) the page had, which is where the writes show. Then,
- * apart, the time of one localStorage write of the whole collection.
+ * Over the run: the long tasks (> 50 ms) the page had, which is where the writes show, and the
+ * scripts of the long animation frames (what made them long); the writes of the comments to
+ * localStorage (a write is a commit: a `setItem` of the manifest, or of the single key of the
+ * earlier layout) and the characters each one stored (segments and manifest together). Then,
+ * apart, the time from asking for one write to its commit (elapsed: a staged write yields to the
+ * browser between its steps).
  *
  * `--json` prints the figures as one JSON line and nothing else (for `deno task bench`).
  * `--profile` bundles unminified and records a CPU profile of the measured batches, then prints
@@ -48,6 +52,24 @@ function nextBatch(): string[] {
     const n = made++;
     return JSON.stringify({ ...sampleComment(n, { text: longText(n) }), seq: ++seq });
   });
+}
+
+/** What the page collects during the measured batches. */
+interface BenchState {
+  longTasks: number[];
+  longFrameScripts: Record<string, number>;
+  storageWrites: number;
+  storageChars: number;
+}
+
+/** The part of a PerformanceLongAnimationFrameTiming entry read here. */
+interface LongFrame {
+  scripts?: {
+    invoker: string;
+    sourceFunctionName?: string;
+    sourceCharPosition?: number;
+    duration: number;
+  }[];
 }
 
 interface Timing {
@@ -132,7 +154,7 @@ try {
     { timeout: 120_000 },
   );
   await page.waitForTimeout(500);
-  const storageChars = await page.evaluate(() =>
+  const storedChars = await page.evaluate(() =>
     [...Object.keys(localStorage)].reduce(
       (sum, key) => sum + (localStorage.getItem(key)?.length ?? 0),
       0,
@@ -147,16 +169,32 @@ try {
     await cdp.send("Profiler.start");
   }
   await page.evaluate(() => {
-    const state = globalThis as unknown as { longTasks: number[]; storageWrites: number };
+    const state = globalThis as unknown as BenchState;
     state.longTasks = [];
+    state.longFrameScripts = {};
     new PerformanceObserver((list) => {
       for (const entry of list.getEntries()) state.longTasks.push(entry.duration);
     }).observe({ type: "longtask" });
-    // Counts the writes of the comments snapshot (each costs a storageWriteMs, measured apart).
+    // What ran in each long animation frame, by invoker and function (Chromium's LoAF entries).
+    new PerformanceObserver((list) => {
+      for (const entry of list.getEntries() as unknown as LongFrame[]) {
+        for (const script of entry.scripts ?? []) {
+          const where = script.sourceFunctionName || `@${script.sourceCharPosition ?? "?"}`;
+          const name = `${script.invoker} ${where}`;
+          state.longFrameScripts[name] = (state.longFrameScripts[name] ?? 0) + script.duration;
+        }
+      }
+    }).observe({ type: "long-animation-frame" });
+    // Counts the commits of the comments (a manifest, or the earlier layout's single key) and
+    // every character written for them.
     state.storageWrites = 0;
+    state.storageChars = 0;
     const setItem = Storage.prototype.setItem;
     Storage.prototype.setItem = function (key: string, value: string) {
-      if (key.startsWith("sentiment-dashboard/comments/")) state.storageWrites++;
+      if (key.startsWith("sentiment-dashboard/comments/")) {
+        if (!key.includes("/segment/")) state.storageWrites++;
+        state.storageChars += key.length + value.length;
+      }
       return setItem.call(this, key, value);
     };
   });
@@ -172,9 +210,10 @@ try {
       .dashboard.store.whenPersisted();
   });
   const seconds = (performance.now() - started) / 1000;
-  const { longTasks, storageWrites } = await page.evaluate(() => {
-    const state = globalThis as unknown as { longTasks: number[]; storageWrites: number };
-    return { longTasks: state.longTasks, storageWrites: state.storageWrites };
+  const { longTasks, storageWrites, storageChars, longFrameScripts } = await page.evaluate(() => {
+    const { longTasks, storageWrites, storageChars, longFrameScripts } =
+      globalThis as unknown as BenchState;
+    return { longTasks, storageWrites, storageChars, longFrameScripts };
   });
   const profile = cdp ? (await cdp.send("Profiler.stop") as { profile: CpuProfile }).profile : null;
 
@@ -187,7 +226,7 @@ try {
     batch: BATCH,
     batches: timings.length,
     batchEveryMs: BATCH_EVERY_MS,
-    localStorageChars: storageChars,
+    localStorageChars: storedChars,
     applyMs: stats(timings.map((t) => t.apply)),
     domMs: stats(timings.map((t) => t.dom)),
     nextFrameMs: stats(timings.map((t) => t.frame)),
@@ -196,7 +235,12 @@ try {
       perSecond: +(longTasks.length / seconds).toFixed(2),
       ms: longTasks.length ? stats(longTasks) : null,
     },
+    longFrameScriptsMs: Object.fromEntries(
+      Object.entries(longFrameScripts).sort((a, b) => b[1] - a[1]).slice(0, 8)
+        .map(([name, ms]) => [name, Math.round(ms)]),
+    ),
     storageWritesPerSecond: +(storageWrites / seconds).toFixed(2),
+    storageCharsPerWrite: storageWrites ? Math.round(storageChars / storageWrites) : 0,
     storageWriteMs: stats(writes),
     chromium: browser.version(),
   };

@@ -7,7 +7,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { sampleComment } from "./testing/fake_api.ts";
-import { DEFAULT_STORAGE_KEY } from "./lib/comments.ts";
+import { persistedCountIs, persistedIds } from "./testing/stored.ts";
 import { formatTime } from "./components/format.ts";
 import {
   connectionIs,
@@ -170,17 +170,8 @@ pageTest(
     await waitFor(page, "the server's comments loaded", storedIs(5));
     const reset = api.connections.find((connection) => connection.reset)?.reset;
     assertEquals(reset, { reason: "last_event_id_ahead", lastEventId: 300, newestSeq: 5 });
-    const persisted = async () =>
-      (await page.evaluate(
-        (key) => Object.values(JSON.parse(localStorage.getItem(key) ?? "{}")),
-        DEFAULT_STORAGE_KEY,
-      ) as { data: { commentId: string } }[])
-        .map((item) => item.data.commentId).sort();
-    await page.waitForFunction(
-      (key) => Object.keys(JSON.parse(localStorage.getItem(key) ?? "{}")).length === 5,
-      DEFAULT_STORAGE_KEY,
-    );
-    assertEquals(await persisted(), fresh.map((c) => c.commentId).sort());
+    await page.waitForFunction(persistedCountIs(5));
+    assertEquals((await persistedIds(page)).sort(), fresh.map((c) => c.commentId).sort());
     // It goes on streaming from the server's newest.
     const [next] = api.store([sampleComment(2_000)]);
     await page.waitForSelector(`.feed-row[data-comment-id="${next.commentId}"]`);

@@ -19,7 +19,7 @@ import { backfill } from "./backfill.ts";
 import { readConnectionMemory, rememberConnection } from "./connection_memory.ts";
 import { electLeader } from "./leader.ts";
 import { registerShellWorker, shellUpdates } from "./service_worker.ts";
-import { prepareSnapshot } from "./snapshot_keys.ts";
+import { removeOtherShapes } from "./snapshot_keys.ts";
 import { StatisticsPoller } from "./statistics.ts";
 import { initialStatus, StatusStore } from "./status.ts";
 import { LiveStream } from "./stream.ts";
@@ -48,19 +48,13 @@ export function getApp(): DashboardApp | null {
 function createApp(): DashboardApp {
   const configured = Number(document.body.dataset.maxComments);
   const limit = Number.isInteger(configured) && configured > 0 ? configured : DEFAULT_MAX_COMMENTS;
-  const housekeeping = prepareSnapshot(localStorage, {
+  const removed = removeOtherShapes(localStorage, {
     current: DEFAULT_STORAGE_KEY,
     prefix: STORAGE_KEY_PREFIX,
     readable: READABLE_EARLIER_KEYS,
   });
-  if (housekeeping.movedFrom) {
-    console.info(`reading the comments stored by an earlier version ("${housekeeping.movedFrom}")`);
-  }
-  for (const key of housekeeping.removed) {
+  for (const key of removed) {
     console.info(`discarded the comments snapshot of another shape in "${key}"`);
-  }
-  if (housekeeping.unreadable) {
-    console.warn(`discarded the unreadable comments snapshot in "${DEFAULT_STORAGE_KEY}"`);
   }
   const collection = createCommentsCollection();
   const status = new StatusStore({
@@ -79,7 +73,7 @@ function createApp(): DashboardApp {
   // Batches wait briefly to be written together; a page going away writes them at once.
   const rememberNow = rememberConnection(status, localStorage);
   const persistNow = () => {
-    store.persistNow();
+    store.persistNow({ atOnce: true });
     rememberNow();
   };
   addEventListener("pagehide", persistNow);
@@ -102,10 +96,13 @@ export async function startApp(): Promise<void> {
   started = true;
   const { collection, store, status, statistics } = current;
   await collection.preload();
+  reportLoad(collection);
   registerShellWorker(status);
   statistics.start();
   electLeader(status, () => {
-    let needsBackfill = collection.size === 0;
+    // Rows set aside as unreadable may be among the server's recent ones: loaded again.
+    const report = collection.utils.loadReport();
+    let needsBackfill = collection.size === 0 || (report?.invalid.length ?? 0) > 0;
     let backfilling = false;
     const startBackfill = () => {
       if (!needsBackfill || backfilling) return;
@@ -136,4 +133,18 @@ export async function startApp(): Promise<void> {
     addEventListener("offline", () => stream.markOffline());
     stream.start();
   });
+}
+
+/** Says on the console what loading the stored comments found beyond the ordinary. */
+function reportLoad(collection: CommentsCollection): void {
+  const report = collection.utils.loadReport();
+  if (!report) return;
+  if (report.migratedFrom) {
+    console.info(`moved the comments stored by an earlier version ("${report.migratedFrom}")`);
+  }
+  if (report.manifest === "unreadable") {
+    console.warn("the comments manifest was unreadable: stored again from every segment found");
+  }
+  for (const key of report.invalid) console.warn(`set aside the unreadable comments in "${key}"`);
+  for (const key of report.missing) console.info(`"${key}" was removed by an interrupted write`);
 }

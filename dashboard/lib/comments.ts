@@ -6,109 +6,36 @@
  * the proto schema (invalid ones are counted, never inserted), repeats of a commentId are
  * dropped, and the oldest rows beyond the bound are evicted in the same transaction. Batches
  * are written to localStorage together: within 1 s, or after the next frame once 250 new
- * comments wait.
+ * comments wait; a write touches only the stored segments it changes and is spread over tasks
+ * (comments_collection.ts).
  *
  * @module
  */
-import {
-  BTreeIndex,
-  type Collection,
-  createCollection,
-  createTransaction,
-  localStorageCollectionOptions,
-  type LocalStorageCollectionUtils,
-  type StorageApi,
-  type StorageEventApi,
-  type Transaction,
-} from "@tanstack/db";
-import type { z } from "zod";
-import {
-  type ProcessedComment,
-  ProcessedCommentSchema,
-  SCHEMA_VERSION,
-} from "@sentiment/proto/messages";
-import { createCachedStorage } from "./cached_storage.ts";
-import { createSnapshotParser } from "./snapshot_parser.ts";
+import { type ProcessedComment, ProcessedCommentSchema } from "@sentiment/proto/messages";
+import type { CommentsCollection } from "./comments_collection.ts";
+import { isQuotaError } from "./segmented_storage.ts";
+import type { StoredComment } from "./stored_comment.ts";
 
-/** Default bound: localStorage holds about 5 MB and a stored comment takes roughly 0.5 kB. */
+export {
+  DEFAULT_STORAGE_KEY,
+  READABLE_EARLIER_KEYS,
+  STORAGE_KEY_PREFIX,
+  STORED_SHAPE_REVISION,
+  type StoredComment,
+  StoredCommentSchema,
+} from "./stored_comment.ts";
+export {
+  type CommentsCollection,
+  type CommentsStorageUtils,
+  type CommentStorageOptions,
+  createCommentsCollection,
+} from "./comments_collection.ts";
+
+/** Default bound: localStorage holds about 5 MB and a stored comment takes roughly 0.4 kB. */
 export const DEFAULT_MAX_COMMENTS = 5_000;
-
-/**
- * What the dashboard keeps of a comment: what it shows, and what keys and orders it. The rest
- * of a ProcessedComment (text hash, consumer, processing time, retries, schema version) is
- * validated, then dropped: localStorage holds about 5 MB and every write rewrites the whole
- * collection, so a third fewer characters is a third less of both. Score, language and reasons
- * are kept only when the comment has them (a comment's details show them).
- */
-export const StoredCommentSchema = ProcessedCommentSchema.pick({
-  commentId: true,
-  seq: true,
-  createdAt: true,
-  tag: true,
-  source: true,
-  text: true,
-  score: true,
-  language: true,
-  reasons: true,
-});
-export type StoredComment = z.infer<typeof StoredCommentSchema>;
-
-/** Where snapshots of every shape are kept (one key each). */
-export const STORAGE_KEY_PREFIX = "sentiment-dashboard/comments/";
-
-/**
- * The revision of {@link StoredCommentSchema}; with the message schema version it names the key,
- * so that rows of another shape are never read as this one. 2 added score, language, reasons.
- */
-export const STORED_SHAPE_REVISION = 2;
-
-/**
- * The key of this shape's snapshot; {@link STORAGE_KEY_PREFIX} keys of other shapes are dropped
- * (see {@link READABLE_EARLIER_KEYS} for the ones read first).
- */
-export const DEFAULT_STORAGE_KEY =
-  `${STORAGE_KEY_PREFIX}v${SCHEMA_VERSION}.shown.${STORED_SHAPE_REVISION}`;
-
-/**
- * Keys of earlier shapes whose rows are rows of this shape too (revision 1 lacked only the
- * optional fields), so a returning visitor keeps them: moved to the current key, not dropped.
- */
-export const READABLE_EARLIER_KEYS: readonly string[] = [`${STORAGE_KEY_PREFIX}v1.shown`];
 
 /** Smallest bound the store shrinks to when the browser refuses to store more. */
 const MIN_LIMIT_AFTER_QUOTA = 100;
-
-/** The comments collection as the dashboard uses it. */
-export type CommentsCollection = Collection<
-  StoredComment,
-  string,
-  LocalStorageCollectionUtils
->;
-
-/** Where the collection persists; the browser's localStorage unless a test injects one. */
-export interface CommentStorageOptions {
-  storageKey?: string;
-  storage?: StorageApi;
-  storageEventApi?: StorageEventApi;
-}
-
-/** Creates the localStorage-backed collection (synced across tabs by storage events). */
-export function createCommentsCollection(options: CommentStorageOptions = {}): CommentsCollection {
-  const storage = options.storage ?? globalThis.localStorage;
-  const events = options.storageEventApi ?? (globalThis as unknown as StorageEventApi);
-  const collection = createCollection(
-    localStorageCollectionOptions({
-      storageKey: options.storageKey ?? DEFAULT_STORAGE_KEY,
-      ...(storage ? createCachedStorage(storage, events) : {}),
-      getKey: (comment: StoredComment) => comment.commentId,
-      schema: StoredCommentSchema,
-      parser: createSnapshotParser(),
-    }),
-  ) as unknown as CommentsCollection;
-  // The feed reads a window of rows ordered by seq; the index lets it load just that window.
-  collection.createIndex((row) => row.seq, { indexType: BTreeIndex });
-  return collection;
-}
 
 /** The outcome of checking one value received from the api. */
 export type CommentCheck =
@@ -166,35 +93,44 @@ export interface CommentStoreOptions {
   limit?: number;
   /**
    * The longest an applied batch waits to be written to storage (default 1 s; other tabs see it
-   * then). The localStorage adapter rewrites the whole snapshot on every write (≈ 50 ms at
-   * 5 000 comments), so batches are written together; a page being hidden or closed writes at
-   * once, and what a crash loses is fetched again by the stream, which resumes after the newest
-   * stored comment.
+   * then). Batches are written together: each write commits a manifest and rewrites the stored
+   * segments it touches; a page being hidden or closed writes at once, and what a crash loses
+   * is fetched again by the stream, which resumes after the newest stored comment.
    */
   persistDelayMs?: number;
   /**
    * Written sooner, after the next frame is painted, once this many new comments wait (default
-   * 250). Every waiting batch is an open transaction that TanStack DB goes over again for each
-   * new batch, so under load the wait is bounded by rows rather than by time.
+   * 250), so that a write stays a few segments long however busy the stream is.
    */
   persistAfterRows?: number;
   onQuota?: QuotaListener;
 }
 
-type Mutations = Parameters<LocalStorageCollectionUtils["acceptMutations"]>[0]["mutations"];
-
-interface PendingWrite {
-  tx: Transaction;
-  done: (error?: unknown) => void;
+/** Options of {@link CommentStore.persistNow}. */
+export interface PersistOptions {
+  /** Write in this task, without yielding to the browser (the page is being hidden or closed). */
+  atOnce?: boolean;
 }
+
+/** Changes applied to the collection and not stored yet. */
+interface Unwritten {
+  inserts: Map<string, StoredComment>;
+  deletes: Set<string>;
+}
+
+const nothingUnwritten = (): Unwritten => ({ inserts: new Map(), deletes: new Set() });
 
 /**
  * Validation, dedup and the bound around one comments collection.
  *
- * A batch is applied at once (live queries and components see it in the same task) as a
- * TanStack DB transaction whose persistence waits for the next write; the transaction
- * completes when its rows are in localStorage. If the browser refuses the write (storage full),
- * the transactions roll back, the bound is lowered and the batches are applied again.
+ * A batch is applied at once to the collection's synced state (live queries and components see
+ * it in the same task) and written to localStorage behind it: the changes wait for the next
+ * write window, and each write stores what waited. Applied this way TanStack DB goes over a
+ * batch once; as optimistic transactions held open until written, it went over every open one
+ * again for each new batch and once more when each was confirmed (a task of 20 ms and more).
+ * If the browser refuses a write (storage full), the bound is lowered, the oldest comments are
+ * evicted to fit, and the write is tried again; a write that fails otherwise is kept for the
+ * next one.
  */
 export class CommentStore {
   readonly collection: CommentsCollection;
@@ -202,7 +138,7 @@ export class CommentStore {
   #persistDelayMs: number;
   #persistAfterRows: number;
   #onQuota?: QuotaListener;
-  #pending: PendingWrite[] = [];
+  #unwritten: Unwritten = nothingUnwritten();
   #pendingRows = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #cancelSoon: (() => void) | undefined;
@@ -297,17 +233,25 @@ export class CommentStore {
 
   /** Resolves when everything applied so far is in storage (or failed to be). */
   async whenPersisted(): Promise<void> {
-    while (this.#pending.length > 0 || this.#timer !== undefined) {
+    while (this.#hasUnwritten() || this.#timer !== undefined) {
       this.persistNow();
       await this.#writing;
     }
     await this.#writing;
   }
 
-  /** Writes pending batches now (e.g. the page is being hidden or unloaded). */
-  persistNow(): void {
+  /**
+   * Writes pending batches now. With `atOnce` (the page is being hidden or unloaded) the write
+   * in progress and the pending batches are in storage when this returns.
+   */
+  persistNow({ atOnce = false }: PersistOptions = {}): void {
     this.#unschedule();
-    this.#writing = this.#writing.then(() => this.#write());
+    if (!atOnce) {
+      this.#writing = this.#writing.then(() => this.#write());
+      return;
+    }
+    this.collection.utils.flush();
+    this.#writing = Promise.all([this.#writing, this.#write({ atOnce })]).then(() => undefined);
   }
 
   #unschedule(): void {
@@ -338,21 +282,20 @@ export class CommentStore {
     this.#commit(keep, evict);
   }
 
-  /** Applies inserts and deletes as one transaction whose write waits for the next window. */
+  #hasUnwritten(): boolean {
+    return this.#unwritten.inserts.size > 0 || this.#unwritten.deletes.size > 0;
+  }
+
+  /** Applies inserts and deletes to the collection; their write waits for the next window. */
   #commit(keep: StoredComment[], evict: string[]): void {
-    let done!: (error?: unknown) => void;
-    const written = new Promise<void>((resolve, reject) => {
-      done = (error) => error === undefined ? resolve() : reject(error);
-    });
-    // The transaction stays open (its rows visible) until the write window stores them.
-    const tx = createTransaction({ mutationFn: () => written });
-    tx.isPersisted.promise.catch(() => undefined);
-    const collection = this.collection;
-    tx.mutate(() => {
-      if (keep.length > 0) collection.insert(keep);
-      if (evict.length > 0) collection.delete(evict);
-    });
-    this.#pending.push({ tx, done });
+    this.collection.utils.apply(keep, evict);
+    const { inserts, deletes } = this.#unwritten;
+    for (const comment of keep) inserts.set(comment.commentId, comment);
+    for (const key of evict) {
+      // A comment evicted before it was written is never written; a stored one is removed.
+      inserts.delete(key);
+      deletes.add(key);
+    }
     this.#pendingRows += keep.length;
     this.#timer ??= setTimeout(() => this.persistNow(), this.#persistDelayMs);
     if (this.#pendingRows >= this.#persistAfterRows) {
@@ -360,38 +303,41 @@ export class CommentStore {
     }
   }
 
-  async #write(): Promise<void> {
-    const batch = this.#pending.splice(0);
-    if (batch.length === 0) return;
-    const mutations = netMutations(batch.flatMap((pending) => pending.tx.mutations));
+  async #write(options: PersistOptions = {}): Promise<void> {
+    if (!this.#hasUnwritten()) return;
+    const batch = this.#unwritten;
+    this.#unwritten = nothingUnwritten();
     let failure: unknown;
     try {
-      await this.collection.utils.acceptMutations({ mutations });
+      await this.collection.utils.persist(batch.inserts, [...batch.deletes], options);
+      return;
     } catch (error) {
       failure = error ?? new Error("the write failed");
     }
-    for (const pending of batch) pending.done(failure);
-    if (failure === undefined) return;
-    // The transactions roll back; wait for that before applying their comments again.
-    await Promise.allSettled(batch.map((pending) => pending.tx.isPersisted.promise));
+    this.#keepForNextWrite(batch);
     if (!isQuotaError(failure) || this.#limit <= MIN_LIMIT_AFTER_QUOTA) {
       console.error("comments could not be stored", failure);
       return;
     }
-    const comments = batch.flatMap((pending) =>
-      pending.tx.mutations.filter((mutation) => mutation.type === "insert")
-        .map((mutation) => mutation.modified as unknown as StoredComment)
-    );
     // The browser's storage is full: keep fewer comments rather than stop storing new ones.
     this.#limit = Math.max(
       MIN_LIMIT_AFTER_QUOTA,
-      Math.floor(Math.min(this.#limit, this.collection.size + comments.length) * 0.8),
+      Math.floor(Math.min(this.#limit, this.collection.size) * 0.8),
     );
     this.#onQuota?.(this.#limit, failure);
-    // Already validated (and no longer in the shape the api sends), so not ingested again.
-    this.#insert(comments, { inserted: 0, duplicates: 0, invalid: 0, evicted: 0 });
+    const { evict } = this.#plan(new Map());
+    if (evict.length > 0) this.#commit([], evict);
     this.#unschedule();
-    await this.#write();
+    await this.#write(options);
+  }
+
+  /** Puts a failed write's changes back in front of those that came after it. */
+  #keepForNextWrite(failed: Unwritten): void {
+    const later = this.#unwritten;
+    for (const key of later.deletes) failed.inserts.delete(key);
+    for (const [key, comment] of later.inserts) failed.inserts.set(key, comment);
+    for (const key of later.deletes) failed.deletes.add(key);
+    this.#unwritten = failed;
   }
 
   /** Which new comments to insert and which stored keys to drop to stay within the bound. */
@@ -423,24 +369,6 @@ export class CommentStore {
 }
 
 /**
- * The net effect of several transactions' mutations, one per key: a row inserted and evicted
- * again before the write is not written at all (the adapter rejects a write whose insert is
- * missing from the result), otherwise the last mutation of each key wins.
- */
-function netMutations(all: Transaction["mutations"]): Mutations {
-  const last = new Map<unknown, Transaction["mutations"][number]>();
-  const bornHere = new Set<unknown>();
-  for (const mutation of all) {
-    if (!last.has(mutation.key) && mutation.type === "insert") bornHere.add(mutation.key);
-    last.set(mutation.key, mutation);
-  }
-  const net = [...last.values()].filter((mutation) =>
-    !(mutation.type === "delete" && bornHere.has(mutation.key))
-  );
-  return net as unknown as Mutations;
-}
-
-/**
  * Runs `fn` in a task after the next frame is painted, so a write never delays showing the batch
  * that made it due; outside a browser, in the next task. Cancelled by the returned function.
  */
@@ -456,14 +384,4 @@ function afterNextPaint(fn: () => void): () => void {
     cancelAnimationFrame(frame);
     clearTimeout(timer);
   };
-}
-
-function isQuotaError(error: unknown): boolean {
-  for (let cause: unknown = error; cause; cause = (cause as { cause?: unknown }).cause) {
-    const name = (cause as { name?: unknown }).name;
-    const message = String((cause as { message?: unknown }).message ?? "");
-    if (name === "QuotaExceededError" || /quota/i.test(message)) return true;
-    if (typeof cause !== "object") break;
-  }
-  return false;
 }

@@ -1,82 +1,40 @@
 /**
- * Housekeeping of the comments snapshot in localStorage before the collection reads it: a
- * snapshot of an earlier shape that is still readable is moved to the current key (a returning
- * visitor keeps their comments across an upgrade), other shapes are removed (they would only
- * take up the quota), and a current snapshot that is not a JSON object is removed (the
- * collection could not start with it). Never throws.
+ * Housekeeping of the comments in localStorage before the collection reads them: keys of other
+ * shapes are removed (they would only take up the quota). Kept are this shape's keys (its
+ * manifest and segments, under `<current>/`) and the single-key snapshots of earlier versions
+ * that are still readable, which the collection moves into segments when it loads (see
+ * segmented_storage.ts). Never throws.
  *
  * @module
  */
+import type { KeyedStorage } from "./segmented_storage.ts";
 
-/** The part of localStorage this needs. */
-export interface KeyedStorage {
-  readonly length: number;
-  key(index: number): string | null;
-  getItem(key: string): string | null;
-  setItem(key: string, value: string): void;
-  removeItem(key: string): void;
-}
+export type { KeyedStorage };
 
-/** What {@link prepareSnapshot} did, for the console. */
-export interface SnapshotHousekeeping {
-  /** The earlier key whose snapshot now is the current one. */
-  movedFrom?: string;
-  /** Keys of other shapes removed. */
-  removed: string[];
-  /** The snapshot under the current key was not readable and was removed. */
-  unreadable: boolean;
-}
-
-/** Options of {@link prepareSnapshot}. */
+/** Options of {@link removeOtherShapes}. */
 export interface SnapshotKeys {
-  /** Where this shape is kept. */
+  /** The name of this shape: its keys start with `<current>/`. */
   current: string;
-  /** Every key starting with this is a snapshot of some shape. */
+  /** Every key starting with this belongs to the comments of some shape. */
   prefix: string;
-  /** Earlier keys whose snapshots this shape reads as they are, newest first. */
+  /** Earlier single-key snapshots this shape reads (and moves into segments). */
   readable: readonly string[];
 }
 
-/** Prepares the snapshot under `keys.current` (see the module doc). */
-export function prepareSnapshot(storage: KeyedStorage, keys: SnapshotKeys): SnapshotHousekeeping {
-  const report: SnapshotHousekeeping = { removed: [], unreadable: false };
+/** Removes comments of other shapes; returns the keys removed. */
+export function removeOtherShapes(storage: KeyedStorage, keys: SnapshotKeys): string[] {
+  const removed: string[] = [];
   try {
-    if (storage.getItem(keys.current) === null) {
-      for (const key of keys.readable) {
-        const value = storage.getItem(key);
-        if (value === null || !isSnapshotText(value)) continue;
-        // Removed first, so the copy fits in the quota the old one used.
-        storage.removeItem(key);
-        storage.setItem(keys.current, value);
-        report.movedFrom = key;
-        break;
-      }
-    }
     for (let i = storage.length - 1; i >= 0; i--) {
       const key = storage.key(i);
-      if (key?.startsWith(keys.prefix) && key !== keys.current) {
-        storage.removeItem(key);
-        report.removed.push(key);
-      }
-    }
-    const value = storage.getItem(keys.current);
-    if (value !== null && !isSnapshotText(value)) {
-      storage.removeItem(keys.current);
-      report.unreadable = true;
+      if (!key?.startsWith(keys.prefix)) continue;
+      if (key.startsWith(`${keys.current}/`) || keys.readable.includes(key)) continue;
+      storage.removeItem(key);
+      removed.push(key);
     }
   } catch (error) {
     // Storage that refuses to be read or written (privacy settings) leaves an empty collection.
-    console.warn("the comments snapshot could not be prepared", error);
+    console.warn("the stored comments could not be looked over", error);
   }
-  return report;
-}
-
-/** Whether text is a JSON object, the only shape of snapshot the collection can start from. */
-function isSnapshotText(text: string): boolean {
-  try {
-    const value = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value);
-  } catch {
-    return false;
-  }
+  return removed;
 }

@@ -1,32 +1,15 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { type KeyedStorage, prepareSnapshot } from "./snapshot_keys.ts";
+import { createCollection, localStorageCollectionOptions } from "@tanstack/db";
+import { removeOtherShapes } from "./snapshot_keys.ts";
 import {
   CommentStore,
   createCommentsCollection,
   DEFAULT_STORAGE_KEY,
   READABLE_EARLIER_KEYS,
   STORAGE_KEY_PREFIX,
+  type StoredComment,
 } from "./comments.ts";
-import { fakeComment, SharedFakeStorage } from "./test_fixtures.ts";
-
-class MapStorage implements KeyedStorage {
-  constructor(readonly data = new Map<string, string>()) {}
-  get length() {
-    return this.data.size;
-  }
-  key(index: number) {
-    return [...this.data.keys()][index] ?? null;
-  }
-  getItem(key: string) {
-    return this.data.get(key) ?? null;
-  }
-  setItem(key: string, value: string) {
-    this.data.set(key, value);
-  }
-  removeItem(key: string) {
-    this.data.delete(key);
-  }
-}
+import { fakeComment, SharedFakeStorage, storedRows } from "./test_fixtures.ts";
 
 const KEYS = {
   current: DEFAULT_STORAGE_KEY,
@@ -34,64 +17,70 @@ const KEYS = {
   readable: READABLE_EARLIER_KEYS,
 };
 
-Deno.test("a snapshot of the previous shape is moved to the current key and read as it is", async () => {
-  // What the previous version of the dashboard stored, written by its own collection.
+/** What an earlier version stored under `key`: TanStack DB's single-key localStorage layout. */
+async function storeSingleKey(shared: SharedFakeStorage, key: string, seqs: number[]) {
+  const tab = shared.tab();
+  const earlier = createCollection(localStorageCollectionOptions({
+    storageKey: key,
+    storage: tab.storage,
+    storageEventApi: tab.storageEventApi,
+    getKey: (comment: StoredComment) => comment.commentId,
+  }));
+  await earlier.preload();
+  const rows = seqs.map((seq) => {
+    const { commentId, createdAt, tag, source, text } = fakeComment(seq);
+    return { commentId, seq, createdAt, tag, source, text };
+  });
+  await earlier.insert(rows).isPersisted.promise;
+}
+
+Deno.test("keys of other shapes are removed; this shape's and readable earlier ones stay", () => {
   const shared = new SharedFakeStorage();
-  const [previousKey] = READABLE_EARLIER_KEYS;
-  const before = createCommentsCollection({ ...shared.tab(), storageKey: previousKey });
-  await before.preload();
-  const writer = new CommentStore(before);
-  writer.ingest([fakeComment(1), fakeComment(2)]);
-  await writer.whenPersisted();
-  const storage = new MapStorage(shared.data);
-  storage.setItem(`${STORAGE_KEY_PREFIX}v1`, "x".repeat(100));
-  storage.setItem("sentiment-dashboard/statistics/v1", "{}");
-
-  const report = prepareSnapshot(storage, KEYS);
-  assertEquals(report, {
-    movedFrom: previousKey,
-    removed: [`${STORAGE_KEY_PREFIX}v1`],
-    unreadable: false,
-  });
-  assertEquals([...shared.data.keys()].sort(), [
-    DEFAULT_STORAGE_KEY,
-    "sentiment-dashboard/statistics/v1",
+  const storage = shared.tab().storage;
+  for (
+    const key of [
+      `${STORAGE_KEY_PREFIX}v1`,
+      `${DEFAULT_STORAGE_KEY}/manifest`,
+      `${DEFAULT_STORAGE_KEY}/segment/3`,
+      `${DEFAULT_STORAGE_KEY}.other`,
+      ...READABLE_EARLIER_KEYS,
+      "sentiment-dashboard/statistics/v1",
+    ]
+  ) storage.setItem(key, "{}");
+  assertEquals(removeOtherShapes(storage, KEYS).sort(), [
+    `${STORAGE_KEY_PREFIX}v1`,
+    `${DEFAULT_STORAGE_KEY}.other`,
   ]);
-  const after = createCommentsCollection(shared.tab());
-  await after.preload();
-  assertEquals([...after.values()].map((c) => c.seq).sort(), [1, 2]);
-  assertEquals(after.get(fakeComment(1).commentId)?.text, "comment number 1");
+  assertEquals(storage.length, 5);
 });
 
-Deno.test("a current snapshot wins over an earlier one; unreadable ones are removed", () => {
-  const storage = new MapStorage();
-  storage.setItem(DEFAULT_STORAGE_KEY, "{}");
-  storage.setItem(READABLE_EARLIER_KEYS[0], '{"s:x":{"versionKey":"a","data":{}}}');
-  assertEquals(prepareSnapshot(storage, KEYS), {
-    removed: [READABLE_EARLIER_KEYS[0]],
-    unreadable: false,
+for (const earlierKey of READABLE_EARLIER_KEYS) {
+  Deno.test(`the single-key snapshot in "${earlierKey}" is moved into segments`, async () => {
+    const shared = new SharedFakeStorage();
+    await storeSingleKey(shared, earlierKey, [1, 2, 3]);
+    const collection = createCommentsCollection(shared.tab());
+    await collection.preload();
+    assertEquals([...collection.values()].map((c) => c.seq).sort(), [1, 2, 3]);
+    assertEquals(collection.utils.loadReport()?.migratedFrom, earlierKey);
+    assertEquals(storedRows(shared.data).map((row) => row.seq).sort(), [1, 2, 3]);
+    assertEquals(shared.data.has(earlierKey), false);
+    // And it goes on from there.
+    const store = new CommentStore(collection);
+    store.ingest([fakeComment(4)]);
+    await store.whenPersisted();
+    assertEquals(storedRows(shared.data).map((row) => row.seq).sort(), [1, 2, 3, 4]);
   });
-  assertEquals(storage.getItem(DEFAULT_STORAGE_KEY), "{}");
-
-  const broken = new MapStorage();
-  broken.setItem(READABLE_EARLIER_KEYS[0], "[1,2]");
-  broken.setItem(DEFAULT_STORAGE_KEY, "{truncated");
-  assertEquals(prepareSnapshot(broken, KEYS), {
-    removed: [READABLE_EARLIER_KEYS[0]],
-    unreadable: true,
-  });
-  assertEquals(broken.length, 0);
-});
+}
 
 Deno.test("storage that throws on every call is reported, not thrown", () => {
-  const refusing: KeyedStorage = {
+  const refusing = {
     length: 1,
-    key: () => DEFAULT_STORAGE_KEY,
-    getItem: () => {
+    key: () => `${STORAGE_KEY_PREFIX}v1`,
+    getItem: () => null,
+    setItem: () => {},
+    removeItem: () => {
       throw new DOMException("denied", "SecurityError");
     },
-    setItem: () => {},
-    removeItem: () => {},
   };
-  assertEquals(prepareSnapshot(refusing, KEYS), { removed: [], unreadable: false });
+  assertEquals(removeOtherShapes(refusing, KEYS), []);
 });

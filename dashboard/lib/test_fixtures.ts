@@ -4,8 +4,10 @@
  *
  * @module
  */
-import type { StorageApi, StorageEventApi } from "@tanstack/db";
+import type { StorageEventApi } from "@tanstack/db";
 import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
+import type { KeyedStorage } from "./segmented_storage.ts";
+import { DEFAULT_STORAGE_KEY } from "./stored_comment.ts";
 
 /** A valid ProcessedComment with the given seq; fields can be overridden. */
 export function fakeComment(
@@ -41,7 +43,7 @@ type Listener = (event: StorageEvent) => void;
 
 /** One simulated tab's view of a shared localStorage. */
 export interface FakeTab {
-  storage: StorageApi & { length: number };
+  storage: KeyedStorage;
   storageEventApi: StorageEventApi;
 }
 
@@ -52,9 +54,19 @@ export interface FakeTab {
 export class SharedFakeStorage {
   readonly data = new Map<string, string>();
   #tabs: { storage: FakeTab["storage"]; listeners: Set<Listener> }[] = [];
-  /** When set, setItem throws a QuotaExceededError for values longer than this. */
+  /** When set, setItem throws a QuotaExceededError if all values together would be longer. */
   quotaChars = Infinity;
+  /** setItem calls. */
   writes = 0;
+  /** setItem calls by key. */
+  readonly writesByKey = new Map<string, number>();
+
+  /** Characters stored under every key. */
+  get chars(): number {
+    let sum = 0;
+    for (const value of this.data.values()) sum += value.length;
+    return sum;
+  }
 
   tab(): FakeTab {
     const listeners = new Set<Listener>();
@@ -63,14 +75,17 @@ export class SharedFakeStorage {
       get length() {
         return data.size;
       },
+      key: (index: number) => [...this.data.keys()][index] ?? null,
       getItem: (key: string) => this.data.get(key) ?? null,
       setItem: (key: string, value: string) => {
-        if (value.length > this.quotaChars) {
+        const after = this.chars - (this.data.get(key)?.length ?? 0) + value.length;
+        if (after > this.quotaChars) {
           throw new DOMException("the quota has been exceeded", "QuotaExceededError");
         }
         const oldValue = this.data.get(key) ?? null;
         this.data.set(key, value);
         this.writes++;
+        this.writesByKey.set(key, (this.writesByKey.get(key) ?? 0) + 1);
         this.#notify(storage, key, oldValue, value);
       },
       removeItem: (key: string) => {
@@ -101,4 +116,20 @@ export class SharedFakeStorage {
       for (const listener of tab.listeners) listener(event);
     }
   }
+}
+
+/** The rows the stored manifest names under `base`, oldest segment first. */
+export function storedRows(
+  data: ReadonlyMap<string, string>,
+  base = DEFAULT_STORAGE_KEY,
+): { commentId: string; seq: number }[] {
+  const manifest = data.get(`${base}/manifest`);
+  if (manifest === undefined) return [];
+  const { segments } = JSON.parse(manifest) as { segments: [number, number, number][] };
+  return segments.flatMap(([id]) => JSON.parse(data.get(`${base}/segment/${id}`) ?? "[]"));
+}
+
+/** The manifest's writes: one per write of the store, however many segments it touched. */
+export function manifestWrites(shared: SharedFakeStorage, base = DEFAULT_STORAGE_KEY): number {
+  return shared.writesByKey.get(`${base}/manifest`) ?? 0;
 }

@@ -8,7 +8,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
-import { DEFAULT_STORAGE_KEY } from "../lib/comments.ts";
+import { injectStoredRow, persistedCountIs, persistedIds } from "./stored.ts";
 import {
   artifactsDir,
   echoPageErrors,
@@ -88,20 +88,7 @@ const connectionIs = (...states: string[]) =>
   }.includes(document.querySelector('[data-connection]')?.dataset.connection)`;
 const rowWithId = (id: string) => `.feed-row[data-comment-id="${id}"]`;
 /** Batches reach localStorage within a short write window after they are shown. */
-const persistedIs = (n: number) =>
-  `Object.keys(JSON.parse(localStorage.getItem(${
-    JSON.stringify(DEFAULT_STORAGE_KEY)
-  }) ?? "{}")).length === ${n}`;
-
-/** The commentIds in the page's persisted snapshot (with repeats, if there were any). */
-function persistedIds(page: Page): Promise<string[]> {
-  return page.evaluate((key) => {
-    const raw = localStorage.getItem(key);
-    if (!raw) return [];
-    return Object.values(JSON.parse(raw) as Record<string, { data: { commentId: string } }>)
-      .map((item) => item.data.commentId);
-  }, DEFAULT_STORAGE_KEY);
-}
+const persistedIs = persistedCountIs;
 
 /** Options of {@link runScenario}. */
 export interface ScenarioOptions {
@@ -303,16 +290,7 @@ async function scenario(
     "a stored seq ahead of the server's newest: cleared, said so, loaded again",
     async () => {
       // What a browser holds after the server's database was reset: a comment past its newest.
-      await page.evaluate((key) => {
-        const snapshot = JSON.parse(localStorage.getItem(key)!) as Record<
-          string,
-          { versionKey: string; data: { commentId: string; seq: number } }
-        >;
-        const [, item] = Object.entries(snapshot)[0];
-        const ahead = { ...item.data, commentId: "from-before-the-reset", seq: 999_999_999 };
-        snapshot["s:from-before-the-reset"] = { versionKey: "ahead", data: ahead };
-        localStorage.setItem(key, JSON.stringify(snapshot));
-      }, DEFAULT_STORAGE_KEY);
+      await injectStoredRow(page, { commentId: "from-before-the-reset", seq: 999_999_999 });
       await page.reload();
       await waitFor(page, "reset notice", `document.querySelector('.notice') !== null`, 30_000);
       const notice = await page.locator(".notice").innerText();
