@@ -6,19 +6,22 @@
  */
 import {
   ConfigError,
-  envHostPorts,
-  envInt,
-  envList,
-  envPort,
   type EnvSource,
-  envString,
-  envUrl,
+  int,
+  list,
+  type Parse,
+  port,
+  text,
 } from "@sentiment/proto/config";
-import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
-import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import type { LogLevel } from "@sentiment/proto/log";
+import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
+import {
+  DATABASE_URL,
+  KAFKA_BROKERS,
+  LOG_LEVEL,
+  topicSetting,
+} from "@sentiment/proto/shared_settings";
 import { isIpAddress, normalizeAddress } from "./client_address.ts";
-
-export const DEFAULT_DATABASE_URL = "postgres://sentiment:sentiment@127.0.0.1:5432/sentiment";
 
 /** Everything the api needs to run; see README for the variables and defaults. */
 export interface ApiConfig {
@@ -62,91 +65,193 @@ export interface ApiConfig {
   apiToken: string | null;
 }
 
-export function readConfig(env: EnvSource): ApiConfig {
-  const explicitId = envString(env, "API_INSTANCE_ID", "");
-  if (explicitId !== "" && !/^[A-Za-z0-9._-]{1,100}$/.test(explicitId)) {
-    throw new ConfigError("API_INSTANCE_ID", "use 1-100 characters of A-Z a-z 0-9 . _ -");
+const instanceId = (): Parse<string> => (value, name) => {
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(value)) {
+    throw new ConfigError(name, "use 1-100 characters of A-Z a-z 0-9 . _ -");
   }
-  const corsOrigins = envList(env, "API_CORS_ORIGINS", [
-    "http://localhost:3000",
-    "http://127.0.0.1:3000",
-  ]);
-  for (const origin of corsOrigins) {
+  return value;
+};
+
+const origins = (): Parse<string[]> => (value, name) => {
+  const items = list()(value, name);
+  for (const origin of items) {
     let parsed: URL | undefined;
     try {
       parsed = new URL(origin);
     } catch { /* reported below */ }
     if (!parsed || parsed.origin !== origin) {
-      throw new ConfigError(
-        "API_CORS_ORIGINS",
-        `"${origin}" is not an origin like http://localhost:3000`,
-      );
+      throw new ConfigError(name, `"${origin}" is not an origin like http://localhost:3000`);
     }
   }
-  const levelText = envString(env, "LOG_LEVEL", "info");
-  const logLevel = parseLogLevel(levelText);
-  if (!logLevel) throw new ConfigError("LOG_LEVEL", `"${levelText}" is not debug|info|warn|error`);
-  return {
-    host: envString(env, "API_HOST", "127.0.0.1"),
-    port: envPort(env, "API_PORT", 3001),
-    instanceId: explicitId || generatedInstanceId(),
-    instanceIdGenerated: explicitId === "",
-    corsOrigins,
-    kafkaBrokers: envHostPorts(env, "KAFKA_BROKERS", ["127.0.0.1:9092"]),
-    processedTopic: envString(env, TOPIC_DEFAULTS.processed.env, TOPIC_DEFAULTS.processed.name),
-    databaseUrl: envUrl(env, "DATABASE_URL", DEFAULT_DATABASE_URL, ["postgres:", "postgresql:"]),
-    databasePoolSize: envInt(env, "DATABASE_POOL_SIZE", 10, { min: 2, max: 100 }),
-    logLevel,
-    sse: {
-      heartbeatMs: envInt(env, "API_SSE_HEARTBEAT_MS", 15_000, { min: 10, max: 3_600_000 }),
-      retryMs: envInt(env, "API_SSE_RETRY_MS", 2_000, { min: 0, max: 600_000 }),
-      clientBufferBytes: envInt(env, "API_SSE_CLIENT_BUFFER_BYTES", 1_048_576, {
-        min: 4_096,
-        max: 1_073_741_824,
-      }),
-      maxClients: envInt(env, "API_SSE_MAX_CLIENTS", 5_000, { min: 1, max: 1_000_000 }),
-      maxClientsPerAddress: envInt(env, "API_SSE_MAX_CLIENTS_PER_ADDRESS", 50, {
-        min: 1,
-        max: 1_000_000,
-      }),
-      stallTimeoutMs: envInt(env, "API_SSE_STALL_TIMEOUT_MS", 30_000, {
-        min: 100,
-        max: 3_600_000,
-      }),
-      backfillPage: envInt(env, "API_SSE_BACKFILL_PAGE", 500, { min: 1, max: 10_000 }),
-    },
-    stream: {
-      maxPending: envInt(env, "API_STREAM_MAX_PENDING", 20_000, { min: 1, max: 10_000_000 }),
-      gapTimeoutMs: envInt(env, "API_STREAM_GAP_TIMEOUT_MS", 30_000, { min: 10, max: 3_600_000 }),
-      pollMs: envInt(env, "API_STREAM_POLL_MS", 1_000, { min: 10, max: 3_600_000 }),
-      dedupeWindow: envInt(env, "API_DEDUPE_WINDOW", 100_000, { min: 1, max: 10_000_000 }),
-    },
-    trustedProxies: readTrustedProxies(env),
-    shutdownGraceMs: envInt(env, "API_SHUTDOWN_GRACE_MS", 5_000, { min: 0, max: 600_000 }),
-    apiToken: readToken(env),
-  };
-}
+  return items;
+};
 
-function readToken(env: EnvSource): string | null {
-  const token = envString(env, "API_TOKEN", "");
-  if (token === "") return null;
-  // A header carries it: visible ASCII only.
-  if (!/^[\x21-\x7e]+$/.test(token)) {
-    throw new ConfigError("API_TOKEN", "use visible ASCII characters only (no spaces)");
-  }
-  return token;
-}
-
-function readTrustedProxies(env: EnvSource): string[] {
-  // Loopback by default: the dashboard proxies every browser from there, and a process that can
-  // reach a loopback-bound api could open those streams itself anyway.
-  const proxies = envList(env, "API_TRUSTED_PROXIES", ["127.0.0.1", "::1"]).map(normalizeAddress);
+// Loopback by default: the dashboard proxies every browser from there, and a process that can
+// reach a loopback-bound api could open those streams itself anyway.
+const ipAddresses = (): Parse<string[]> => (value, name) => {
+  const proxies = list()(value, name).map(normalizeAddress);
   for (const proxy of proxies) {
-    if (!isIpAddress(proxy)) {
-      throw new ConfigError("API_TRUSTED_PROXIES", `"${proxy}" is not an IP address`);
-    }
+    if (!isIpAddress(proxy)) throw new ConfigError(name, `"${proxy}" is not an IP address`);
   }
   return proxies;
+};
+
+// A header carries it: visible ASCII only.
+const token = (): Parse<string> => (value, name) => {
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw new ConfigError(name, "use visible ASCII characters only (no spaces)");
+  }
+  return value;
+};
+
+const intIn = (min: number, max: number) => int({ min, max });
+
+/** Every variable the api reads: the one source of names, defaults and checks. */
+export const API_SETTINGS = {
+  host: { name: "API_HOST", default: "127.0.0.1", parse: text(), doc: "address to listen on" },
+  port: { name: "API_PORT", default: 3001, parse: port(), doc: "HTTP port" },
+  instanceId: {
+    name: "API_INSTANCE_ID",
+    default: undefined as string | undefined,
+    parse: instanceId(),
+    doc: "names this process; its Kafka consumer group is api-<id>",
+    shownDefault: "<host>-<pid>-<random>",
+  },
+  corsOrigins: {
+    name: "API_CORS_ORIGINS",
+    default: ["http://localhost:3000", "http://127.0.0.1:3000"],
+    parse: origins(),
+    doc: "origins browsers may call from",
+  },
+  kafkaBrokers: KAFKA_BROKERS,
+  processedTopic: topicSetting("processed"),
+  databaseUrl: DATABASE_URL,
+  databasePoolSize: {
+    name: "DATABASE_POOL_SIZE",
+    default: 10,
+    parse: intIn(2, 100),
+    doc: "PostgreSQL connections at most",
+  },
+  logLevel: LOG_LEVEL,
+  heartbeatMs: {
+    name: "API_SSE_HEARTBEAT_MS",
+    default: 15_000,
+    parse: intIn(10, 3_600_000),
+    doc: "SSE comment line period on an idle stream",
+  },
+  retryMs: {
+    name: "API_SSE_RETRY_MS",
+    default: 2_000,
+    parse: intIn(0, 600_000),
+    doc: "reconnect delay the stream asks browsers for",
+  },
+  clientBufferBytes: {
+    name: "API_SSE_CLIENT_BUFFER_BYTES",
+    default: 1_048_576,
+    parse: intIn(4_096, 1_073_741_824),
+    doc: "bytes queued for a slow client before it is disconnected (it resumes)",
+  },
+  maxClients: {
+    name: "API_SSE_MAX_CLIENTS",
+    default: 5_000,
+    parse: intIn(1, 1_000_000),
+    doc: "streams open at once",
+  },
+  maxClientsPerAddress: {
+    name: "API_SSE_MAX_CLIENTS_PER_ADDRESS",
+    default: 50,
+    parse: intIn(1, 1_000_000),
+    doc: "streams one client address may hold at once",
+  },
+  stallTimeoutMs: {
+    name: "API_SSE_STALL_TIMEOUT_MS",
+    default: 30_000,
+    parse: intIn(100, 3_600_000),
+    doc: "a client whose queued bytes have not drained for this long is closed",
+  },
+  backfillPage: {
+    name: "API_SSE_BACKFILL_PAGE",
+    default: 500,
+    parse: intIn(1, 10_000),
+    doc: "rows per page of a resume from PostgreSQL",
+  },
+  maxPending: {
+    name: "API_STREAM_MAX_PENDING",
+    default: 20_000,
+    parse: intIn(1, 10_000_000),
+    doc: "events held while waiting for a lower seq",
+  },
+  gapTimeoutMs: {
+    name: "API_STREAM_GAP_TIMEOUT_MS",
+    default: 30_000,
+    parse: intIn(10, 3_600_000),
+    doc: "longest wait for an in-flight writer before a missing seq is declared absent",
+  },
+  pollMs: {
+    name: "API_STREAM_POLL_MS",
+    default: 1_000,
+    parse: intIn(10, 3_600_000),
+    doc: "how often PostgreSQL is asked for rows Kafka has not announced",
+  },
+  dedupeWindow: {
+    name: "API_DEDUPE_WINDOW",
+    default: 100_000,
+    parse: intIn(1, 10_000_000),
+    doc: "recently delivered commentIds remembered to drop repeats",
+  },
+  trustedProxies: {
+    name: "API_TRUSTED_PROXIES",
+    default: ["127.0.0.1", "::1"],
+    parse: ipAddresses(),
+    doc: "peers whose X-Forwarded-For names the client",
+  },
+  shutdownGraceMs: {
+    name: "API_SHUTDOWN_GRACE_MS",
+    default: 5_000,
+    parse: intIn(0, 600_000),
+    doc: "how long a stop waits for open connections",
+  },
+  apiToken: {
+    name: "API_TOKEN",
+    default: undefined as string | undefined,
+    parse: token(),
+    doc: "bearer token every route but the health checks requires; unset: open",
+  },
+} satisfies SettingsTable;
+
+/** Reads the configuration; throws a ConfigError naming the first bad variable. */
+export function readConfig(env: EnvSource): ApiConfig {
+  const v = readSettings(API_SETTINGS, env);
+  return {
+    host: v.host,
+    port: v.port,
+    instanceId: v.instanceId ?? generatedInstanceId(),
+    instanceIdGenerated: v.instanceId === undefined,
+    corsOrigins: v.corsOrigins,
+    kafkaBrokers: v.kafkaBrokers,
+    processedTopic: v.processedTopic,
+    databaseUrl: v.databaseUrl,
+    databasePoolSize: v.databasePoolSize,
+    logLevel: v.logLevel,
+    sse: {
+      heartbeatMs: v.heartbeatMs,
+      retryMs: v.retryMs,
+      clientBufferBytes: v.clientBufferBytes,
+      maxClients: v.maxClients,
+      maxClientsPerAddress: v.maxClientsPerAddress,
+      stallTimeoutMs: v.stallTimeoutMs,
+      backfillPage: v.backfillPage,
+    },
+    stream: {
+      maxPending: v.maxPending,
+      gapTimeoutMs: v.gapTimeoutMs,
+      pollMs: v.pollMs,
+      dedupeWindow: v.dedupeWindow,
+    },
+    trustedProxies: v.trustedProxies,
+    shutdownGraceMs: v.shutdownGraceMs,
+    apiToken: v.apiToken ?? null,
+  };
 }
 
 function generatedInstanceId(): string {

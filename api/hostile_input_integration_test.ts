@@ -16,7 +16,7 @@ import { createLogger } from "@sentiment/proto/log";
 import { encodeCursor } from "./comments_query.ts";
 import { readConfig } from "./config.ts";
 import { startTestApi, storeComments } from "./integration_helpers.ts";
-import { startApi } from "./service.ts";
+import { start } from "./service.ts";
 
 const cursor = (key: unknown) =>
   btoa(JSON.stringify(key)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
@@ -185,7 +185,7 @@ integrationTest(
       KAFKA_BROKERS: infraConfig().kafkaBrokers.join(","),
       KAFKA_TOPIC_PROCESSED: topics.processed,
     }));
-    const api = await startApi(config, createLogger("api", "error", () => {}));
+    const api = await start(config, createLogger("api", "error", () => {}));
     try {
       const url = `http://127.0.0.1:${port}`;
       for (const path of ["/api/comments", "/api/comments/abc", "/api/statistics"]) {

@@ -7,7 +7,7 @@
 import { envFrom } from "@sentiment/proto/config";
 import { createLogger, type Logger } from "@sentiment/proto/log";
 import { readConfig } from "./config.ts";
-import { type RunningApi, startApi } from "./service.ts";
+import { type RunningApi, start } from "./service.ts";
 
 /** The consumer's part, shared with the dashboard's end-to-end test through the testkit. */
 export { publishProcessed as publish, storeComments } from "@sentiment/infra/testkit";
@@ -26,7 +26,7 @@ export async function startTestApi(
     API_STREAM_POLL_MS: "200",
     ...env,
   }));
-  const api = await startApi(config, log);
+  const api = await start(config, log);
   await waitUntilReady(api.url);
   return api;
 }

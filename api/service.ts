@@ -7,6 +7,7 @@
 import postgres from "postgres";
 import { redact } from "@sentiment/proto/config";
 import type { Logger } from "@sentiment/proto/log";
+import type { RunningService } from "@sentiment/proto/service";
 import { createApp } from "./app.ts";
 import { createCommentsStore } from "./comments_store.ts";
 import { startHeapKeeper } from "./heap_keeper.ts";
@@ -19,20 +20,19 @@ import { Sequencer } from "./sequencer.ts";
 import { statisticsReader } from "./statistics.ts";
 import { StreamHub } from "./stream_hub.ts";
 
-export interface RunningApi {
+export interface RunningApi extends RunningService {
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:3001. */
   url: string;
   hub: StreamHub;
   sequencer: Sequencer;
-  /** Resolves when the server has stopped on its own (e.g. a fatal error). */
+  /** Resolves when the server has stopped (after {@link RunningApi.stop}, or on its own). */
   finished: Promise<void>;
-  stop(): Promise<void>;
 }
 
 const SUMMARY_INTERVAL_MS = 60_000;
 
 /** Starts the api; rejects when its port cannot be bound. */
-export async function startApi(config: ApiConfig, log: Logger): Promise<RunningApi> {
+export async function start(config: ApiConfig, log: Logger): Promise<RunningApi> {
   const sql = postgres(config.databaseUrl, {
     max: config.databasePoolSize,
     idle_timeout: 60,

@@ -1,21 +1,28 @@
 /**
- * The consumer's settings, read from environment variables with the shared proto/config helpers
- * so that a bad value stops the service with one line naming the variable.
+ * The consumer's settings: one table of the environment variables it reads, so that a bad value
+ * stops the service with one line naming the variable.
  *
  * @module
  */
 import {
   ConfigError,
-  envDurations,
-  envHostPorts,
-  envInt,
-  envPort,
+  durations,
   type EnvSource,
-  envString,
-  envUrl,
+  hostPorts,
+  int,
+  port,
+  text,
 } from "@sentiment/proto/config";
-import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
-import { DEFAULT_MAX_TEXT_LENGTH, TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import type { LogLevel } from "@sentiment/proto/log";
+import { DEFAULT_MAX_TEXT_LENGTH } from "@sentiment/proto/messages";
+import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
+import {
+  DATABASE_URL,
+  KAFKA_BROKERS,
+  LOG_LEVEL,
+  REDIS_URL,
+  topicSetting,
+} from "@sentiment/proto/shared_settings";
 import { MAX_MESSAGE_BYTES } from "./pipeline.ts";
 
 /** Everything the consumer needs to run, with defaults applied and values checked. */
@@ -67,96 +74,151 @@ export function defaultConsumerId(): string {
   return `${host}-${Deno.pid}`;
 }
 
+/** Every variable the consumer reads: the one source of names, defaults and checks. */
+export const CONSUMER_SETTINGS = {
+  kafkaBrokers: KAFKA_BROKERS,
+  topicRaw: topicSetting("raw"),
+  topicProcessed: topicSetting("processed"),
+  topicDeadLetter: topicSetting("deadLetter"),
+  groupId: {
+    name: "CONSUMER_GROUP",
+    default: "sentiment-consumer",
+    parse: text(),
+    doc: "Kafka consumer group (start more instances to share the partitions)",
+  },
+  sessionTimeoutMs: {
+    name: "KAFKA_SESSION_TIMEOUT_MS",
+    default: 30_000,
+    parse: int({ min: 6_000, max: 300_000 }),
+    doc: "how long the group waits for a silent member before reassigning its partitions",
+  },
+  rebalanceTimeoutMs: {
+    name: "KAFKA_REBALANCE_TIMEOUT_MS",
+    default: 60_000,
+    parse: int({ min: 1_000, max: 600_000 }),
+    doc: "how long a rebalance waits for members to rejoin",
+  },
+  consumerId: {
+    name: "CONSUMER_ID",
+    default: undefined as string | undefined,
+    parse: text(),
+    doc: "names this instance in stored rows and logs",
+    shownDefault: "<hostname>-<pid>",
+  },
+  databaseUrl: DATABASE_URL,
+  redisUrl: REDIS_URL,
+  sentimentAddress: {
+    name: "SENTIMENT_ADDRESS",
+    default: ["127.0.0.1:50051"],
+    parse: hostPorts(),
+    doc: "host:port of the sentiment gRPC service",
+  },
+  sentimentTimeoutMs: {
+    name: "SENTIMENT_TIMEOUT_MS",
+    default: 10_000,
+    parse: int({ min: 100 }),
+    doc: "deadline of one AnalyzeSentimentBatch call",
+  },
+  dedupTtlSeconds: {
+    name: "DEDUP_TTL_SECONDS",
+    default: 10_800,
+    parse: int({ min: 1 }),
+    doc: "lifetime of the Redis processed:{commentId} keys",
+  },
+  cacheSize: {
+    name: "CACHE_SIZE",
+    default: 100,
+    parse: int({ min: 1, max: 10_000_000 }),
+    doc: "entries of the text hash → tag LRU cache",
+  },
+  retryDelaysMs: {
+    name: "RETRY_DELAYS_MS",
+    default: [1000, 2000, 4000, 8000, 16000],
+    parse: durations(),
+    doc: "wait before each retry of a failed sentiment call, then the dead-letter queue",
+  },
+  maxTextLength: {
+    name: "MAX_TEXT_LENGTH",
+    default: DEFAULT_MAX_TEXT_LENGTH,
+    parse: int({ min: 1 }),
+    doc: "longest text accepted",
+  },
+  maxMessageBytes: {
+    name: "MAX_MESSAGE_BYTES",
+    default: MAX_MESSAGE_BYTES,
+    parse: int({ min: 1024 }),
+    doc: "larger raw values are dead-lettered unparsed",
+  },
+  maxInFlight: {
+    name: "MAX_IN_FLIGHT",
+    default: 20_000,
+    parse: int({ min: 1, max: 1_000_000 }),
+    doc: "comments held in memory at most (at least BATCH_SIZE)",
+  },
+  // 3 000 × 4 measured best draining a 200 000-comment backlog on 2 cores (12.5k/s vs 10.8k/s
+  // for 2 000 × 3 and 1 000 × 6): fewer, larger statements, calls and requests per comment.
+  batchSize: {
+    name: "BATCH_SIZE",
+    default: 3000,
+    parse: int({ min: 1, max: 20_000 }),
+    doc: "most comments handled together in one pipeline pass",
+  },
+  concurrency: {
+    name: "PIPELINE_CONCURRENCY",
+    default: 4,
+    parse: int({ min: 1, max: 64 }),
+    doc: "pipeline passes running at once",
+  },
+  infraRetryMaxMs: {
+    name: "INFRA_RETRY_MAX_MS",
+    default: 5000,
+    parse: int({ min: 10 }),
+    doc: "longest back-off while PostgreSQL, Redis or Kafka is down",
+  },
+  shutdownTimeoutMs: {
+    name: "SHUTDOWN_TIMEOUT_MS",
+    default: 10_000,
+    parse: int({ min: 0 }),
+    doc: "how long a graceful stop waits for work in progress",
+  },
+  summaryIntervalMs: {
+    name: "SUMMARY_INTERVAL_MS",
+    default: 10_000,
+    parse: int({ min: 100 }),
+    doc: "period of the info-level summary line",
+  },
+  healthHost: {
+    name: "CONSUMER_HEALTH_HOST",
+    default: "127.0.0.1",
+    parse: text(),
+    doc: "address of /healthz, /readyz and /metrics",
+  },
+  healthPort: {
+    name: "CONSUMER_HEALTH_PORT",
+    default: 3002,
+    parse: port(),
+    doc: "port of /healthz, /readyz and /metrics",
+  },
+  logLevel: LOG_LEVEL,
+} satisfies SettingsTable;
+
 /** Reads and checks the configuration; throws ConfigError naming the first bad variable. */
 export function readConfig(
   env: EnvSource,
   consumerIdFallback: () => string = defaultConsumerId,
 ): ConsumerConfig {
-  const retryDelaysMs = envDurations(env, "RETRY_DELAYS_MS", [1000, 2000, 4000, 8000, 16000]);
-  const logText = envString(env, "LOG_LEVEL", "info");
-  const logLevel = parseLogLevel(logText);
-  if (!logLevel) {
-    throw new ConfigError("LOG_LEVEL", `"${logText}" is not debug, info, warn or error`);
-  }
-  // 3 000 × 4 measured best draining a 200 000-comment backlog on 2 cores (12.5k/s vs 10.8k/s
-  // for 2 000 × 3 and 1 000 × 6): fewer, larger statements, calls and requests per comment.
-  const batchSize = envInt(env, "BATCH_SIZE", 3000, { min: 1, max: 20_000 });
-  const maxInFlight = envInt(env, "MAX_IN_FLIGHT", 20_000, { min: 1, max: 1_000_000 });
-  if (maxInFlight < batchSize) {
+  const { topicRaw, topicProcessed, topicDeadLetter, sentimentAddress, consumerId, ...values } =
+    readSettings(CONSUMER_SETTINGS, env);
+  if (values.maxInFlight < values.batchSize) {
     throw new ConfigError(
       "MAX_IN_FLIGHT",
-      `${maxInFlight} is smaller than BATCH_SIZE ${batchSize}`,
+      `${values.maxInFlight} is smaller than BATCH_SIZE ${values.batchSize}`,
     );
   }
   return {
-    kafkaBrokers: envHostPorts(env, "KAFKA_BROKERS", ["127.0.0.1:9092"]),
-    topics: {
-      raw: envString(env, TOPIC_DEFAULTS.raw.env, TOPIC_DEFAULTS.raw.name),
-      processed: envString(env, TOPIC_DEFAULTS.processed.env, TOPIC_DEFAULTS.processed.name),
-      deadLetter: envString(env, TOPIC_DEFAULTS.deadLetter.env, TOPIC_DEFAULTS.deadLetter.name),
-    },
-    groupId: envString(env, "CONSUMER_GROUP", "sentiment-consumer"),
-    sessionTimeoutMs: envInt(env, "KAFKA_SESSION_TIMEOUT_MS", 30_000, {
-      min: 6_000,
-      max: 300_000,
-    }),
-    rebalanceTimeoutMs: envInt(env, "KAFKA_REBALANCE_TIMEOUT_MS", 60_000, {
-      min: 1_000,
-      max: 600_000,
-    }),
-    consumerId: envString(env, "CONSUMER_ID", "") || consumerIdFallback(),
-    databaseUrl: envUrl(
-      env,
-      "DATABASE_URL",
-      "postgres://sentiment:sentiment@127.0.0.1:5432/sentiment",
-      ["postgres:", "postgresql:"],
-    ),
-    redisUrl: envUrl(env, "REDIS_URL", "redis://127.0.0.1:6379", ["redis:", "rediss:"]),
-    sentimentAddress: envHostPorts(env, "SENTIMENT_ADDRESS", ["127.0.0.1:50051"])[0],
-    sentimentTimeoutMs: envInt(env, "SENTIMENT_TIMEOUT_MS", 10_000, { min: 100 }),
-    dedupTtlSeconds: envInt(env, "DEDUP_TTL_SECONDS", 10_800, { min: 1 }),
-    cacheSize: envInt(env, "CACHE_SIZE", 100, { min: 1, max: 10_000_000 }),
-    retryDelaysMs,
-    maxTextLength: envInt(env, "MAX_TEXT_LENGTH", DEFAULT_MAX_TEXT_LENGTH, { min: 1 }),
-    maxMessageBytes: envInt(env, "MAX_MESSAGE_BYTES", MAX_MESSAGE_BYTES, { min: 1024 }),
-    maxInFlight,
-    batchSize,
-    concurrency: envInt(env, "PIPELINE_CONCURRENCY", 4, { min: 1, max: 64 }),
-    infraRetryMaxMs: envInt(env, "INFRA_RETRY_MAX_MS", 5000, { min: 10 }),
-    shutdownTimeoutMs: envInt(env, "SHUTDOWN_TIMEOUT_MS", 10_000, { min: 0 }),
-    summaryIntervalMs: envInt(env, "SUMMARY_INTERVAL_MS", 10_000, { min: 100 }),
-    healthHost: envString(env, "CONSUMER_HEALTH_HOST", "127.0.0.1"),
-    healthPort: envPort(env, "CONSUMER_HEALTH_PORT", 3002),
-    logLevel,
+    ...values,
+    topics: { raw: topicRaw, processed: topicProcessed, deadLetter: topicDeadLetter },
+    consumerId: consumerId ?? consumerIdFallback(),
+    sentimentAddress: sentimentAddress[0],
   };
 }
-
-/** Every variable {@link readConfig} reads, for the permission set and the README. */
-export const CONFIG_VARIABLES = [
-  "KAFKA_BROKERS",
-  TOPIC_DEFAULTS.raw.env,
-  TOPIC_DEFAULTS.processed.env,
-  TOPIC_DEFAULTS.deadLetter.env,
-  "CONSUMER_GROUP",
-  "KAFKA_SESSION_TIMEOUT_MS",
-  "KAFKA_REBALANCE_TIMEOUT_MS",
-  "CONSUMER_ID",
-  "DATABASE_URL",
-  "REDIS_URL",
-  "SENTIMENT_ADDRESS",
-  "SENTIMENT_TIMEOUT_MS",
-  "DEDUP_TTL_SECONDS",
-  "CACHE_SIZE",
-  "RETRY_DELAYS_MS",
-  "MAX_TEXT_LENGTH",
-  "MAX_MESSAGE_BYTES",
-  "MAX_IN_FLIGHT",
-  "BATCH_SIZE",
-  "PIPELINE_CONCURRENCY",
-  "INFRA_RETRY_MAX_MS",
-  "SHUTDOWN_TIMEOUT_MS",
-  "SUMMARY_INTERVAL_MS",
-  "CONSUMER_HEALTH_HOST",
-  "CONSUMER_HEALTH_PORT",
-  "LOG_LEVEL",
-] as const;

@@ -4,28 +4,73 @@
  * @module
  */
 import {
-  envInt,
-  envList,
-  envPort,
+  ConfigError,
   type EnvSource,
-  envString,
-  envUrl,
+  int,
+  list,
+  type Parse,
+  port,
+  text,
+  url,
 } from "@sentiment/proto/config";
-import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
-import { ConfigError } from "@sentiment/proto/config";
+import type { LogLevel } from "@sentiment/proto/log";
+import { readSettings, settingNames, type SettingsTable } from "@sentiment/proto/settings";
+import { LOG_LEVEL } from "@sentiment/proto/shared_settings";
 import { DEFAULT_MAX_COMMENTS } from "./lib/comments.ts";
 import { normalizeConfiguredHost } from "./hosts.ts";
 
-/** Every variable the dashboard reads (the permission set lists the same). */
-export const ENV_VARS = [
-  "DASHBOARD_HOST",
-  "DASHBOARD_PORT",
-  "DASHBOARD_ALLOWED_HOSTS",
-  "API_URL",
-  "API_TOKEN",
-  "DASHBOARD_MAX_COMMENTS",
-  "LOG_LEVEL",
-] as const;
+const hostnames = (): Parse<string[]> => (value, name) => {
+  const hosts = list()(value, name);
+  for (const host of hosts) {
+    if (normalizeConfiguredHost(host) === null) {
+      throw new ConfigError(
+        name,
+        `"${host}" is not a hostname (list names such as dashboard.example.com, comma-separated)`,
+      );
+    }
+  }
+  return hosts;
+};
+
+/** Every variable the dashboard reads: the one source of names, defaults and checks. */
+export const DASHBOARD_SETTINGS = {
+  host: {
+    name: "DASHBOARD_HOST",
+    default: "127.0.0.1",
+    parse: text(),
+    doc: "address to listen on",
+  },
+  port: { name: "DASHBOARD_PORT", default: 3000, parse: port(), doc: "HTTP port" },
+  allowedHosts: {
+    name: "DASHBOARD_ALLOWED_HOSTS",
+    default: [] as string[],
+    parse: hostnames(),
+    doc: "host names answered besides localhost, 127.0.0.1, [::1] and DASHBOARD_HOST",
+  },
+  apiUrl: {
+    name: "API_URL",
+    default: "http://127.0.0.1:3001",
+    parse: (value: string, name: string) =>
+      url(["http:", "https:"])(value, name).replace(/\/+$/, ""),
+    doc: "base URL of the api that /api/* is proxied to",
+  },
+  apiToken: {
+    name: "API_TOKEN",
+    default: undefined as string | undefined,
+    parse: text(),
+    doc: "sent to the api as a bearer token when set",
+  },
+  maxComments: {
+    name: "DASHBOARD_MAX_COMMENTS",
+    default: DEFAULT_MAX_COMMENTS,
+    parse: int({ min: 1, max: 50_000 }),
+    doc: "comments each browser keeps in localStorage",
+  },
+  logLevel: LOG_LEVEL,
+} satisfies SettingsTable;
+
+/** The variable names of {@link DASHBOARD_SETTINGS}. */
+export const ENV_VARS: readonly string[] = settingNames(DASHBOARD_SETTINGS);
 
 /** The dashboard server's settings. */
 export interface DashboardConfig {
@@ -47,32 +92,6 @@ export interface DashboardConfig {
 
 /** Reads the configuration; a bad value throws a ConfigError naming the variable. */
 export function readConfig(env: EnvSource): DashboardConfig {
-  const level = envString(env, "LOG_LEVEL", "info");
-  const logLevel = parseLogLevel(level);
-  if (!logLevel) throw new ConfigError("LOG_LEVEL", `"${level}" is not debug, info, warn or error`);
-  const token = envString(env, "API_TOKEN", "");
-  const allowedHosts = envList(env, "DASHBOARD_ALLOWED_HOSTS", []);
-  for (const host of allowedHosts) {
-    if (normalizeConfiguredHost(host) === null) {
-      throw new ConfigError(
-        "DASHBOARD_ALLOWED_HOSTS",
-        `"${host}" is not a hostname (list names such as dashboard.example.com, comma-separated)`,
-      );
-    }
-  }
-  return {
-    host: envString(env, "DASHBOARD_HOST", "127.0.0.1"),
-    port: envPort(env, "DASHBOARD_PORT", 3000),
-    allowedHosts,
-    apiUrl: envUrl(env, "API_URL", "http://127.0.0.1:3001", ["http:", "https:"]).replace(
-      /\/+$/,
-      "",
-    ),
-    apiToken: token === "" ? null : token,
-    maxComments: envInt(env, "DASHBOARD_MAX_COMMENTS", DEFAULT_MAX_COMMENTS, {
-      min: 1,
-      max: 50_000,
-    }),
-    logLevel,
-  };
+  const values = readSettings(DASHBOARD_SETTINGS, env);
+  return { ...values, apiToken: values.apiToken ?? null };
 }

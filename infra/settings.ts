@@ -15,10 +15,12 @@ import {
   envUrl,
 } from "@sentiment/proto/config";
 import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "@sentiment/proto/shared_settings";
 
-export const DEFAULT_DATABASE_URL = "postgres://sentiment:sentiment@127.0.0.1:5432/sentiment";
-export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
-export const DEFAULT_KAFKA_BROKERS = ["127.0.0.1:9092"];
+// The services' defaults, so that `up` starts the infrastructure where they look for it.
+export const DEFAULT_DATABASE_URL = DATABASE_URL.default;
+export const DEFAULT_REDIS_URL = REDIS_URL.default;
+export const DEFAULT_KAFKA_BROKERS = KAFKA_BROKERS.default;
 
 export interface InfraSettings {
   kafkaBrokers: string[];

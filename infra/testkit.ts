@@ -28,6 +28,7 @@ export { createTopicsWithLeaders, PROJECT_ROOT };
 export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
 export { type PrivateKafka, startPrivateKafka } from "./private_kafka.ts";
 export { netFlagsFor } from "./net_permissions.ts";
+export { LIBRARY_VARIABLES, settingsProblems } from "./settings_check.ts";
 
 export interface InfraConfig {
   kafkaBrokers: string[];

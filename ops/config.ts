@@ -6,6 +6,7 @@
  */
 import { envHostPorts, envInt, type EnvSource, envString } from "@sentiment/proto/config";
 import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { KAFKA_BROKERS } from "@sentiment/proto/shared_settings";
 
 export interface DlqConfig {
   kafkaBrokers: string[];
@@ -35,7 +36,7 @@ export function readDlqConfig(env: EnvSource): DlqConfig {
     TOPIC_DEFAULTS.deadLetter.name,
   );
   return {
-    kafkaBrokers: envHostPorts(env, "KAFKA_BROKERS", ["127.0.0.1:9092"]),
+    kafkaBrokers: envHostPorts(env, KAFKA_BROKERS.name, KAFKA_BROKERS.default),
     rawTopic: envString(env, TOPIC_DEFAULTS.raw.env, TOPIC_DEFAULTS.raw.name),
     deadLetterTopic,
     // Derived from the dead-letter topic so that each dead-letter topic (and each test's private

@@ -5,16 +5,17 @@
  */
 import { parseArgs } from "node:util";
 import {
+  bool,
   ConfigError,
-  envBool,
-  envHostPorts,
-  envInt,
-  envNumber,
-  envPort,
   type EnvSource,
-  envString,
+  int,
+  number,
+  port,
+  text,
 } from "@sentiment/proto/config";
-import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
+import type { LogLevel } from "@sentiment/proto/log";
+import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
+import { KAFKA_BROKERS, LOG_LEVEL, topicSetting } from "@sentiment/proto/shared_settings";
 import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
 
 /** Everything a producer run needs. */
@@ -63,30 +64,110 @@ export const FLAGS = {
   brokers: "KAFKA_BROKERS",
 } as const;
 
-/** Variables read, with defaults, for the README and the permission list. */
-export const PRODUCER_ENV = {
-  KAFKA_BROKERS: "127.0.0.1:9092",
-  [TOPIC_DEFAULTS.raw.env]: TOPIC_DEFAULTS.raw.name,
-  PRODUCER_CLIENT_ID: "producer",
-  PRODUCER_RATE: "(unset: random 100 ms – 10 s pace)",
-  PRODUCER_BURST: "false",
-  PRODUCER_COUNT: "(unset: run until stopped)",
-  PRODUCER_DUPLICATE_RATIO: "0.05",
-  PRODUCER_SEED: "(random)",
-  PRODUCER_MIN_INTERVAL_MS: "100",
-  PRODUCER_MAX_INTERVAL_MS: "10000",
-  PRODUCER_BATCH_SIZE: "500",
-  PRODUCER_MAX_PENDING: "2 × PRODUCER_BATCH_SIZE",
-  PRODUCER_RETRY_MAX_MS: "5000",
-  PRODUCER_SHUTDOWN_TIMEOUT_MS: "10000",
-  PRODUCER_TRUTH_FILE: "(unset: none)",
-  PRODUCER_SUMMARY_INTERVAL_MS: "10000",
-  PRODUCER_HEALTH_HOST: "127.0.0.1",
-  PRODUCER_HEALTH_PORT: "3003",
-  LOG_LEVEL: "info",
-} as const;
-
-const present = (env: EnvSource, name: string) => (env.get(name)?.trim() ?? "") !== "";
+/** Every variable the producer reads: the one source of names, defaults and checks. */
+export const PRODUCER_SETTINGS = {
+  brokers: KAFKA_BROKERS,
+  topic: topicSetting("raw"),
+  clientId: {
+    name: "PRODUCER_CLIENT_ID",
+    default: "producer",
+    parse: text(),
+    doc: "Kafka client id",
+  },
+  rate: {
+    name: "PRODUCER_RATE",
+    default: undefined as number | undefined,
+    parse: number({ min: 0.001, max: 1_000_000 }),
+    doc: "comments per second at a steady pace; unset: a random 100 ms – 10 s interval",
+  },
+  burst: {
+    name: "PRODUCER_BURST",
+    default: false,
+    parse: bool(),
+    doc: "as fast as possible, for load tests",
+  },
+  count: {
+    name: "PRODUCER_COUNT",
+    default: undefined as number | undefined,
+    parse: int({ min: 0 }),
+    doc: "stop after this many messages; unset: until stopped",
+  },
+  duplicateRatio: {
+    name: "PRODUCER_DUPLICATE_RATIO",
+    default: 0.05,
+    parse: number({ min: 0, max: 1 }),
+    doc: "share of messages that re-send an earlier comment",
+  },
+  seed: {
+    name: "PRODUCER_SEED",
+    default: undefined as number | undefined,
+    parse: int({ min: 0, max: 0xffff_ffff }),
+    doc: "seed of the comment sequence; random (and logged) when unset",
+  },
+  minIntervalMs: {
+    name: "PRODUCER_MIN_INTERVAL_MS",
+    default: 100,
+    parse: int({ min: 0 }),
+    doc: "shortest random interval",
+  },
+  maxIntervalMs: {
+    name: "PRODUCER_MAX_INTERVAL_MS",
+    default: 10_000,
+    parse: int({ min: 0 }),
+    doc: "longest random interval",
+  },
+  batchSize: {
+    name: "PRODUCER_BATCH_SIZE",
+    default: 500,
+    parse: int({ min: 1, max: 100_000 }),
+    doc: "most messages in one produce request",
+  },
+  maxPending: {
+    name: "PRODUCER_MAX_PENDING",
+    default: undefined as number | undefined,
+    // At least PRODUCER_BATCH_SIZE: checked by readProducerConfig, which knows it.
+    parse: int(),
+    doc: "comments held while Kafka is away; generation waits beyond it",
+    shownDefault: "2 × PRODUCER_BATCH_SIZE",
+  },
+  retryMaxMs: {
+    name: "PRODUCER_RETRY_MAX_MS",
+    default: 5_000,
+    parse: int({ min: 10 }),
+    doc: "longest pause between attempts while Kafka is unavailable",
+  },
+  shutdownTimeoutMs: {
+    name: "PRODUCER_SHUTDOWN_TIMEOUT_MS",
+    default: 10_000,
+    parse: int({ min: 0 }),
+    doc: "at stop: how long to wait for Kafka to take what is queued",
+  },
+  truthFile: {
+    name: "PRODUCER_TRUTH_FILE",
+    default: undefined as string | undefined,
+    parse: text(),
+    doc: "JSON-lines file receiving each message's true class",
+  },
+  summaryIntervalMs: {
+    name: "PRODUCER_SUMMARY_INTERVAL_MS",
+    default: 10_000,
+    parse: int({ min: 100 }),
+    doc: "period of the info-level summary line",
+  },
+  healthHost: {
+    name: "PRODUCER_HEALTH_HOST",
+    default: "127.0.0.1",
+    parse: text(),
+    doc: "address of /healthz and /metrics",
+  },
+  healthPort: {
+    name: "PRODUCER_HEALTH_PORT",
+    default: 3003,
+    parse: port(),
+    doc: "port of /healthz and /metrics",
+  },
+  logLevel: LOG_LEVEL,
+} satisfies SettingsTable;
 
 /**
  * Reads flags over the environment; throws {@link ConfigError} naming the flag or variable.
@@ -129,46 +210,15 @@ export function readProducerConfig(env: EnvSource, args: string[] = []): Produce
 }
 
 function read(env: EnvSource): ProducerConfig {
-  const logLevelText = envString(env, "LOG_LEVEL", "info");
-  const logLevel = parseLogLevel(logLevelText);
-  if (!logLevel) {
-    throw new ConfigError("LOG_LEVEL", `"${logLevelText}" is not one of debug, info, warn, error`);
-  }
-  const minIntervalMs = envInt(env, "PRODUCER_MIN_INTERVAL_MS", 100, { min: 0 });
-  const maxIntervalMs = envInt(env, "PRODUCER_MAX_INTERVAL_MS", 10_000, { min: 0 });
-  if (maxIntervalMs < minIntervalMs) {
+  const values = readSettings(PRODUCER_SETTINGS, env);
+  if (values.maxIntervalMs < values.minIntervalMs) {
     throw new ConfigError(
       "PRODUCER_MAX_INTERVAL_MS",
-      `${maxIntervalMs} is below PRODUCER_MIN_INTERVAL_MS (${minIntervalMs})`,
+      `${values.maxIntervalMs} is below PRODUCER_MIN_INTERVAL_MS (${values.minIntervalMs})`,
     );
   }
-  const truthFile = envString(env, "PRODUCER_TRUTH_FILE", "");
-  const batchSize = envInt(env, "PRODUCER_BATCH_SIZE", 500, { min: 1, max: 100_000 });
-  return {
-    brokers: envHostPorts(env, "KAFKA_BROKERS", ["127.0.0.1:9092"]),
-    topic: envString(env, TOPIC_DEFAULTS.raw.env, TOPIC_DEFAULTS.raw.name),
-    clientId: envString(env, "PRODUCER_CLIENT_ID", "producer"),
-    rate: present(env, "PRODUCER_RATE")
-      ? envNumber(env, "PRODUCER_RATE", 1, { min: 0.001, max: 1_000_000 })
-      : undefined,
-    burst: envBool(env, "PRODUCER_BURST", false),
-    count: present(env, "PRODUCER_COUNT")
-      ? envInt(env, "PRODUCER_COUNT", 0, { min: 0 })
-      : undefined,
-    duplicateRatio: envNumber(env, "PRODUCER_DUPLICATE_RATIO", 0.05, { min: 0, max: 1 }),
-    seed: present(env, "PRODUCER_SEED")
-      ? envInt(env, "PRODUCER_SEED", 0, { min: 0, max: 0xffff_ffff })
-      : undefined,
-    minIntervalMs,
-    maxIntervalMs,
-    batchSize,
-    maxPending: envInt(env, "PRODUCER_MAX_PENDING", batchSize * 2, { min: batchSize }),
-    retryMaxMs: envInt(env, "PRODUCER_RETRY_MAX_MS", 5_000, { min: 10 }),
-    shutdownTimeoutMs: envInt(env, "PRODUCER_SHUTDOWN_TIMEOUT_MS", 10_000, { min: 0 }),
-    truthFile: truthFile === "" ? undefined : truthFile,
-    summaryIntervalMs: envInt(env, "PRODUCER_SUMMARY_INTERVAL_MS", 10_000, { min: 100 }),
-    healthHost: envString(env, "PRODUCER_HEALTH_HOST", "127.0.0.1"),
-    healthPort: envPort(env, "PRODUCER_HEALTH_PORT", 3003),
-    logLevel,
-  };
+  const maxPending = values.maxPending === undefined
+    ? values.batchSize * 2
+    : int({ min: values.batchSize })(String(values.maxPending), "PRODUCER_MAX_PENDING");
+  return { ...values, maxPending };
 }

@@ -5,14 +5,16 @@
  */
 import {
   ConfigError,
-  envInt,
-  envNumber,
-  envPort,
   type EnvSource,
-  envString,
+  int,
+  number,
+  type Parse,
+  port,
 } from "@sentiment/proto/config";
+import type { LogLevel } from "@sentiment/proto/log";
 import { DEFAULT_MAX_TEXT_LENGTH } from "@sentiment/proto/messages";
-import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
+import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
+import { LOG_LEVEL } from "@sentiment/proto/shared_settings";
 
 /** Everything the service needs to start. */
 export interface SentimentConfig {
@@ -35,48 +37,66 @@ export interface SentimentConfig {
   logLevel: LogLevel;
 }
 
-/** The variables the service reads, with their defaults, for the README and permissions. */
-export const SENTIMENT_ENV = {
-  SENTIMENT_HOST: "127.0.0.1",
-  SENTIMENT_PORT: "50051",
-  SENTIMENT_METRICS_PORT: "3004",
-  SENTIMENT_FAILURE_RATIO: "0.03125",
-  SENTIMENT_FAILURE_SEED: "(random)",
-  SENTIMENT_MAX_TEXT_LENGTH: String(DEFAULT_MAX_TEXT_LENGTH),
-  SENTIMENT_MAX_BATCH_ITEMS: "10000",
-  SENTIMENT_SHUTDOWN_GRACE_MS: "250",
-  SENTIMENT_SUMMARY_INTERVAL_MS: "10000",
-  LOG_LEVEL: "info",
-} as const;
+const hostName = (): Parse<string> => (value, name) => {
+  if (/\s|\//.test(value)) throw new ConfigError(name, `"${value}" is not a host name`);
+  return value;
+};
+
+/** Every variable the service reads: the one source of names, defaults and checks. */
+export const SENTIMENT_SETTINGS = {
+  host: {
+    name: "SENTIMENT_HOST",
+    default: "127.0.0.1",
+    parse: hostName(),
+    doc: "address the gRPC server and the metrics endpoint bind",
+  },
+  port: { name: "SENTIMENT_PORT", default: 50051, parse: port(), doc: "gRPC port" },
+  metricsPort: {
+    name: "SENTIMENT_METRICS_PORT",
+    default: 3004,
+    parse: port(),
+    doc: "port of /healthz and /metrics",
+  },
+  failureRatio: {
+    name: "SENTIMENT_FAILURE_RATIO",
+    default: 1 / 32,
+    parse: number({ min: 0, max: 1 }),
+    doc: "share of requests failed on purpose with UNAVAILABLE (0 disables)",
+  },
+  failureSeed: {
+    name: "SENTIMENT_FAILURE_SEED",
+    default: undefined as number | undefined,
+    parse: int({ min: 0, max: 0xffff_ffff }),
+    doc: "seed of the failure sequence; random when unset",
+  },
+  maxTextLength: {
+    name: "SENTIMENT_MAX_TEXT_LENGTH",
+    default: DEFAULT_MAX_TEXT_LENGTH,
+    parse: int({ min: 1, max: 1_000_000 }),
+    doc: "longest text accepted (longer: INVALID_ARGUMENT)",
+  },
+  maxBatchItems: {
+    name: "SENTIMENT_MAX_BATCH_ITEMS",
+    default: 10_000,
+    parse: int({ min: 1, max: 1_000_000 }),
+    doc: "most items one batch call may carry",
+  },
+  shutdownGraceMs: {
+    name: "SENTIMENT_SHUTDOWN_GRACE_MS",
+    default: 250,
+    parse: int({ min: 0, max: 60_000 }),
+    doc: "how long a stop lets written answers reach their sockets",
+  },
+  summaryIntervalMs: {
+    name: "SENTIMENT_SUMMARY_INTERVAL_MS",
+    default: 10_000,
+    parse: int({ min: 100 }),
+    doc: "period of the info-level summary line",
+  },
+  logLevel: LOG_LEVEL,
+} satisfies SettingsTable;
 
 /** Reads the configuration; throws {@link ConfigError} naming the first bad variable. */
 export function readSentimentConfig(env: EnvSource): SentimentConfig {
-  const host = envString(env, "SENTIMENT_HOST", "127.0.0.1");
-  if (/\s|\//.test(host)) throw new ConfigError("SENTIMENT_HOST", `"${host}" is not a host name`);
-  const seedText = env.get("SENTIMENT_FAILURE_SEED")?.trim();
-  const logLevelText = envString(env, "LOG_LEVEL", "info");
-  const logLevel = parseLogLevel(logLevelText);
-  if (!logLevel) {
-    throw new ConfigError("LOG_LEVEL", `"${logLevelText}" is not one of debug, info, warn, error`);
-  }
-  return {
-    host,
-    port: envPort(env, "SENTIMENT_PORT", 50051),
-    metricsPort: envPort(env, "SENTIMENT_METRICS_PORT", 3004),
-    failureRatio: envNumber(env, "SENTIMENT_FAILURE_RATIO", 1 / 32, { min: 0, max: 1 }),
-    failureSeed: seedText
-      ? envInt(env, "SENTIMENT_FAILURE_SEED", 0, { min: 0, max: 0xffff_ffff })
-      : undefined,
-    maxTextLength: envInt(env, "SENTIMENT_MAX_TEXT_LENGTH", DEFAULT_MAX_TEXT_LENGTH, {
-      min: 1,
-      max: 1_000_000,
-    }),
-    maxBatchItems: envInt(env, "SENTIMENT_MAX_BATCH_ITEMS", 10_000, { min: 1, max: 1_000_000 }),
-    shutdownGraceMs: envInt(env, "SENTIMENT_SHUTDOWN_GRACE_MS", 250, {
-      min: 0,
-      max: 60_000,
-    }),
-    summaryIntervalMs: envInt(env, "SENTIMENT_SUMMARY_INTERVAL_MS", 10_000, { min: 100 }),
-    logLevel,
-  };
+  return readSettings(SENTIMENT_SETTINGS, env);
 }

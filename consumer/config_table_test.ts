@@ -1,0 +1,7 @@
+import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { settingsProblems } from "@sentiment/infra/testkit";
+import { CONSUMER_SETTINGS } from "./config.ts";
+
+Deno.test("the settings table agrees with the permission set, the README and compose.yaml", async () => {
+  assertEquals(await settingsProblems("consumer", CONSUMER_SETTINGS), []);
+});
