@@ -15,6 +15,7 @@ import {
   envUrl,
 } from "@sentiment/proto/config";
 import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { readTopicRetention, type TopicKind, type TopicRetention } from "./topic_retention.ts";
 
 export const DEFAULT_DATABASE_URL = "postgres://sentiment:sentiment@127.0.0.1:5432/sentiment";
 export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379";
@@ -28,6 +29,8 @@ export interface InfraSettings {
   kafkaPartitions: number;
   kafkaHeapMb: number;
   topics: { raw: string; processed: string; deadLetter: string };
+  /** retention.ms / retention.bytes of each kind of topic (topic_retention.ts). */
+  topicRetention: Record<TopicKind, TopicRetention>;
   databaseUrl: string;
   databaseIsDefault: boolean;
   redisUrl: string;
@@ -54,6 +57,7 @@ export function readInfraSettings(env: EnvSource = Deno.env): InfraSettings {
       processed: envString(env, TOPIC_DEFAULTS.processed.env, TOPIC_DEFAULTS.processed.name),
       deadLetter: envString(env, TOPIC_DEFAULTS.deadLetter.env, TOPIC_DEFAULTS.deadLetter.name),
     },
+    topicRetention: readTopicRetention(env),
     databaseUrl,
     databaseIsDefault: env.get("DATABASE_URL") === undefined,
     redisUrl,
