@@ -17,6 +17,7 @@ import {
 import { type LogLevel, parseLogLevel } from "@sentiment/proto/log";
 import { DEFAULT_MAX_TEXT_LENGTH, TOPIC_DEFAULTS } from "@sentiment/proto/messages";
 import { MAX_MESSAGE_BYTES } from "./pipeline.ts";
+import type { RetentionSettings } from "./retention.ts";
 
 /** Everything the consumer needs to run, with defaults applied and values checked. */
 export interface ConsumerConfig {
@@ -34,6 +35,8 @@ export interface ConsumerConfig {
   /** Deadline of one AnalyzeSentimentBatch call. */
   sentimentTimeoutMs: number;
   dedupTtlSeconds: number;
+  /** Deletion of old rows (retention.ts); with dedupTtlSeconds it bounds the exactly-once window. */
+  retention: RetentionSettings;
   cacheSize: number;
   /** Wait before retry n (1-based) of a failed sentiment attempt; its length is the retry count. */
   retryDelaysMs: number[];
@@ -115,6 +118,11 @@ export function readConfig(
     sentimentAddress: envHostPorts(env, "SENTIMENT_ADDRESS", ["127.0.0.1:50051"])[0],
     sentimentTimeoutMs: envInt(env, "SENTIMENT_TIMEOUT_MS", 10_000, { min: 100 }),
     dedupTtlSeconds: envInt(env, "DEDUP_TTL_SECONDS", 10_800, { min: 1 }),
+    retention: {
+      retentionDays: envInt(env, "COMMENTS_RETENTION_DAYS", 30, { min: 0, max: 36_500 }),
+      intervalMs: envInt(env, "RETENTION_INTERVAL_SECONDS", 60, { min: 1, max: 86_400 }) * 1000,
+      batchSize: envInt(env, "RETENTION_BATCH_SIZE", 2000, { min: 1, max: 100_000 }),
+    },
     cacheSize: envInt(env, "CACHE_SIZE", 100, { min: 1, max: 10_000_000 }),
     retryDelaysMs,
     maxTextLength: envInt(env, "MAX_TEXT_LENGTH", DEFAULT_MAX_TEXT_LENGTH, { min: 1 }),
@@ -146,6 +154,9 @@ export const CONFIG_VARIABLES = [
   "SENTIMENT_ADDRESS",
   "SENTIMENT_TIMEOUT_MS",
   "DEDUP_TTL_SECONDS",
+  "COMMENTS_RETENTION_DAYS",
+  "RETENTION_INTERVAL_SECONDS",
+  "RETENTION_BATCH_SIZE",
   "CACHE_SIZE",
   "RETRY_DELAYS_MS",
   "MAX_TEXT_LENGTH",

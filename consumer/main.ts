@@ -29,6 +29,7 @@ import { Pipeline } from "./pipeline.ts";
 import { KafkaPublisher } from "./publisher.ts";
 import { GrpcSentimentGateway } from "./sentiment_client.ts";
 import { Stats } from "./stats.ts";
+import { startRetention } from "./retention.ts";
 import { PostgresCommentStore } from "./store.ts";
 import { startSummary } from "./summary.ts";
 import { TagCache } from "./tag_cache.ts";
@@ -154,6 +155,7 @@ const server = Deno.serve(
   ),
 );
 const stopSummary = startSummary(stats, logger, config.summaryIntervalMs, state);
+const retention = startRetention(sql, config.retention, logger);
 
 let stopping: Promise<void> | null = null;
 function shutdown(reason: string, exitCode = 0): Promise<void> {
@@ -169,6 +171,7 @@ function shutdown(reason: string, exitCode = 0): Promise<void> {
     await Promise.allSettled([
       intake.stop(),
       kafkaPublisher.disconnect(),
+      retention.stop(),
     ]);
     guard.close();
     stopSummary();
