@@ -13,7 +13,7 @@
 import { createHash } from "node:crypto";
 import { type DeadLetter, type DeadLetterReason, SCHEMA_VERSION } from "@sentiment/proto/messages";
 import { encodeBase64 } from "./base64.ts";
-import type { WorkItem } from "./work_item.ts";
+import type { Delivery } from "./work_item.ts";
 
 /** Bounds on what one dead letter carries; the defaults fit Kafka's 1 MiB default limit. */
 export interface DeadLetterBounds {
@@ -33,7 +33,7 @@ export const DEFAULT_DEAD_LETTER_BOUNDS: DeadLetterBounds = {
 
 /** The dead letter for `item`; `attempts` is 0 for invalid input. */
 export function deadLetterOf(
-  item: WorkItem,
+  item: Delivery,
   reason: DeadLetterReason,
   detail: string,
   attempts: number,

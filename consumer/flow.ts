@@ -10,14 +10,19 @@
 import type { Logger } from "@sentiment/proto/log";
 import { AbandonedError, type InfraGuard } from "./infra_guard.ts";
 import { type CommitPoint, OffsetTracker } from "./offsets.ts";
-import type { PassResult } from "./pipeline.ts";
 import { RetryScheduler } from "./retry_scheduler.ts";
 import type { Stats } from "./stats.ts";
 import { newWorkItem, type WorkItem } from "./work_item.ts";
 
-/** The part of the pipeline the flow drives. */
-export interface PassRunner {
-  run(items: readonly WorkItem[], signal: AbortSignal): Promise<PassResult>;
+/** How a pass left its items: finished, or waiting `delayMs` for another pass. */
+export interface PassOutcome<Waiting extends WorkItem = WorkItem> {
+  finished: readonly WorkItem[];
+  retry: readonly { item: Waiting; delayMs: number }[];
+}
+
+/** The part of the pipeline the flow drives; `Waiting` is what its retries are. */
+export interface PassRunner<Waiting extends WorkItem = WorkItem> {
+  run(items: readonly WorkItem[], signal: AbortSignal): Promise<PassOutcome<Waiting>>;
 }
 
 /** What the flow asks of the Kafka side. */
@@ -311,7 +316,7 @@ export class Flow {
   }
 
   async #runPass(items: WorkItem[]): Promise<void> {
-    let result: PassResult;
+    let result: PassOutcome;
     try {
       result = await this.runner.run(items, this.#abandon.signal);
     } catch (error) {

@@ -1,9 +1,8 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createLogger } from "@sentiment/proto/log";
-import { detachBytes, Flow, type InMessage, type PassRunner } from "./flow.ts";
+import { detachBytes, Flow, type InMessage, type PassOutcome, type PassRunner } from "./flow.ts";
 import { InfraGuard } from "./infra_guard.ts";
 import type { CommitPoint } from "./offsets.ts";
-import type { PassResult } from "./pipeline.ts";
 import { Stats } from "./stats.ts";
 import { newWorkItem, type WorkItem } from "./work_item.ts";
 
@@ -14,10 +13,10 @@ class ScriptedRunner implements PassRunner {
   passes: string[][] = [];
   decide: (item: WorkItem) => "finish" | number = () => "finish";
   gate: Promise<void> = Promise.resolve();
-  async run(items: readonly WorkItem[]): Promise<PassResult> {
+  async run(items: readonly WorkItem[]): Promise<PassOutcome> {
     this.passes.push(items.map((item) => item.offset));
     await this.gate;
-    const result: PassResult = { finished: [], retry: [] };
+    const result = { finished: [] as WorkItem[], retry: [] as PassOutcome["retry"][number][] };
     for (const item of items) {
       const decision = this.decide(item);
       if (decision === "finish") result.finished.push(item);

@@ -22,6 +22,7 @@ import type { Publisher } from "./publisher.ts";
 import type { SentimentGateway } from "./sentiment_client.ts";
 import type { Stats } from "./stats.ts";
 import type { CommentStore } from "./store.ts";
+import type { CommentItem } from "./work_item.ts";
 
 /** The series that `deno task status` reads for the consumer's rate. */
 export const RECEIVED_TOTAL = "consumer_messages_received_total";
@@ -211,7 +212,7 @@ export class ConsumerMetrics {
     };
   }
 
-  runner(runner: PassRunner): PassRunner {
+  runner(runner: PassRunner<CommentItem>): PassRunner<CommentItem> {
     return {
       run: async (items, signal) => {
         this.#passBatch.observe(items.length);

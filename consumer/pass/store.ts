@@ -1,0 +1,111 @@
+/**
+ * Stage 5, store: every tagged comment in one INSERT. PostgreSQL's unique comment_id decides
+ * "stored once": a comment already there (a replay Redis did not catch) comes back as it was
+ * stored and is published again as such.
+ *
+ * @module
+ */
+import type { Logger } from "@sentiment/proto/log";
+import { type ProcessedComment, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import type { InfraGuard } from "../infra_guard.ts";
+import type { Stats } from "../stats.ts";
+import type { CommentStore, NewComment, StoredComment } from "../store.ts";
+import type { CommentItem } from "../work_item.ts";
+import type { PassLedger } from "./ledger.ts";
+import type { Tagged } from "./tag.ts";
+
+/** What storing needs. */
+export interface StoreDeps {
+  consumerId: string;
+  store: CommentStore;
+  guard: InfraGuard;
+  stats: Stats;
+  logger: Logger;
+}
+
+/** A processed comment to publish, with the message it came from. */
+export interface Outgoing {
+  item: CommentItem;
+  message: ProcessedComment;
+}
+
+/** Stores `tagged`, finishing each in `pass`; returns their messages in the same order. */
+export async function store(
+  deps: StoreDeps,
+  tagged: readonly Tagged[],
+  pass: PassLedger,
+  signal: AbortSignal,
+): Promise<Outgoing[]> {
+  if (tagged.length === 0) return [];
+  const rows = tagged.map(({ item, answer }): NewComment => ({
+    commentId: item.comment.commentId,
+    text: item.comment.text,
+    textHash: item.textHash,
+    tag: answer.tag,
+    source: item.comment.source,
+    createdAt: item.comment.createdAt,
+    consumerId: deps.consumerId,
+    retryCount: item.failures,
+    score: answer.score,
+    language: answer.language,
+    reasons: answer.reasons,
+  }));
+  const stored = await deps.guard.run("postgresql", () => deps.store.store(rows), signal);
+  const byId = new Map<string, StoredComment>();
+  for (const row of stored) byId.set(row.commentId, row);
+  return tagged.map(({ item }) => {
+    const row = byId.get(item.comment.commentId);
+    if (row === undefined) {
+      // Cannot happen while PostgreSQL keeps its promise; keep the offset unfinished.
+      throw new Error(`comment ${item.comment.commentId} neither inserted nor found`);
+    }
+    count(deps, row, pass);
+    pass.finished.push(item);
+    return { item, message: processedOf(row) };
+  });
+}
+
+function count(deps: StoreDeps, row: StoredComment, pass: PassLedger): void {
+  const { stats, logger } = deps;
+  if (row.inserted) {
+    stats.processed++;
+    if (logger.debugEnabled) {
+      logger.debug("Saved to database", {
+        commentId: row.commentId,
+        seq: row.seq,
+        tag: row.tag,
+        retryCount: row.retryCount,
+      });
+    }
+  } else {
+    stats.alreadyStored++;
+    pass.duplicates++;
+    if (logger.debugEnabled) {
+      logger.debug("Already stored; publishing again", { commentId: row.commentId, seq: row.seq });
+    }
+  }
+}
+
+/**
+ * The processed-comments message of a stored row: what PostgreSQL holds, with its seq. An
+ * unknown (NULL) score, language or reasons is left out, as the contract says.
+ */
+export function processedOf(row: StoredComment): ProcessedComment {
+  const message: ProcessedComment = {
+    schemaVersion: SCHEMA_VERSION,
+    commentId: row.commentId,
+    text: row.text,
+    source: row.source,
+    createdAt: row.createdAt,
+    textHash: row.textHash,
+    tag: row.tag,
+    processedAt: row.processedAt,
+    consumerId: row.consumerId,
+    retryCount: row.retryCount,
+    seq: row.seq,
+  };
+  if (row.score !== null) message.score = row.score;
+  if (row.language !== null) message.language = row.language;
+  if (row.reasons !== null) message.reasons = [...row.reasons];
+  return message;
+}
