@@ -73,6 +73,11 @@ Deno.test("every bad /api/comments parameter gets a 400 naming it", async () => 
     ["from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "to"],
     ["q=", "q"],
     [`q=${"x".repeat(201)}`, "q"],
+    // No word of three letters or digits: the trigram index could not narrow the search.
+    ["q=ab", "q"],
+    ["q=a%20b%20c", "q"],
+    ["q=%25%25%25", "q"],
+    ["q=10%2F10", "q"],
     ["limit=0", "limit"],
     ["limit=201", "limit"],
     ["limit=ten", "limit"],
@@ -110,6 +115,11 @@ Deno.test("good /api/comments parameters reach the reader parsed", async () => {
   for (const language of ["de", "und", "deu"]) {
     assertEquals((await get(`/api/comments?language=${language}`)).status, 200, language);
     assertEquals(filters.at(-1)!.language, language);
+  }
+  // A word of three letters in any script is enough; what else q holds is searched for as is.
+  for (const q of ["çok", "Straße", "ÜBER", "a 100", "@u123"]) {
+    assertEquals((await get(`/api/comments?q=${encodeURIComponent(q)}`)).status, 200, q);
+    assertEquals(filters.at(-1)!.q, q);
   }
   // Any source, not only the six known ones, in the form the consumer stores it.
   for (const [sent, expected] of [["trustpilot", "trustpilot"], ["%20LinkedIn%20", "linkedin"]]) {

@@ -5,8 +5,9 @@
  * `comments_*created_idx` indexes, and the cursor is the key of the last item of a page, so a
  * page never repeats or skips a row even while new comments arrive (new ones are newer and land
  * before the first page). Filters: `tag`, `source`, `language`, `from` (inclusive) and `to`
- * (exclusive) on createdAt, `q` (case-insensitive substring of the text). The cursor is opaque to clients:
- * base64url of the last key, with the timestamp at full microsecond precision.
+ * (exclusive) on createdAt, `q` (case-insensitive substring of the text, see {@link QParamSchema}).
+ * The cursor is opaque to clients: base64url of the last key, with the timestamp at full
+ * microsecond precision.
  *
  * Every parameter is validated before it reaches SQL (a bad one is a 400 naming it): text
  * without NUL or unpaired surrogates, bounded lengths, strict formats. Sources and comment ids
@@ -50,6 +51,26 @@ export const LanguageParamSchema = z.string().regex(
   'expected an ISO 639 code of 2-3 lowercase letters, or "und"',
 );
 
+/**
+ * The shortest run of letters or digits `q` must hold: the trigram index (migration 6) can only
+ * narrow a search by a word of three or more, and a shorter `q` would read every row.
+ */
+export const MIN_Q_WORD = 3;
+const Q_WORD = new RegExp(String.raw`[\p{L}\p{N}]{${MIN_Q_WORD}}`, "u");
+
+/**
+ * `q`: text searched for as a case-insensitive substring of the comment (ILIKE, lower case as
+ * the database's Unicode case mapping gives it; `%`, `_` and `\` match themselves). It must
+ * hold a word of {@link MIN_Q_WORD} letters or digits in a row, in any script.
+ */
+export const QParamSchema = sqlText()
+  .min(1, "must not be empty")
+  .max(MAX_Q_LENGTH)
+  .refine(
+    (q) => Q_WORD.test(q),
+    `must hold a word of at least ${MIN_Q_WORD} letters or digits (a shorter search cannot use the index)`,
+  );
+
 /** The key of the last item of a page. */
 export interface CursorKey {
   /** created_at as ISO 8601 with microseconds, UTC. */
@@ -85,7 +106,7 @@ export const CommentsQuerySchema = z.strictObject({
   language: LanguageParamSchema.optional(),
   from: isoDateTime().optional(),
   to: isoDateTime().optional(),
-  q: sqlText().min(1, "must not be empty").max(MAX_Q_LENGTH).optional(),
+  q: QParamSchema.optional(),
   limit: z.string().regex(/^\d{1,4}$/, "expected a whole number")
     .transform(Number)
     .pipe(z.int().min(1).max(MAX_PAGE_SIZE))

@@ -8,6 +8,11 @@
  *   run 5  dashboard: batches of 100 into 5 000 comments in Chromium, time until on screen
  *   run 6  drain: BENCH_COUNT comments on the raw topic before one consumer starts, comments/s
  *          until all are stored and published (nothing else competing for the cores)
+ *   run 7  scale (bench/scale.ts): BENCH_SCALE_ROWS (10 M) rows by COPY, the api's answers,
+ *          trigram vs full-text search, disk per million rows, a retention pass under inserts,
+ *          and run 6 with and without the trigram index (BENCH_SCALE_AB_COUNT, 100 000, twice
+ *          each). Not in the default list: it takes 30–60 minutes on 2 shared cores. Its figures
+ *          go to their own part of BENCHMARKS.md and bench/results/scale.json.
  *
  * Settings (environment): BENCH_COUNT (200000), BENCH_CONSUMERS ("1,2"),
  * BENCH_LATENCY_RATES ("1000,5000"), BENCH_LATENCY_SECONDS (20), BENCH_WARMUP_SECONDS (2),
@@ -34,6 +39,7 @@ import { readProfiles, summarizeProfiles } from "./profile.ts";
 import { type Machine, markdown, type Results, spliceMarkdown } from "./report.ts";
 import { consumerDenoFlags, consumerOverrides } from "./stage.ts";
 import { runTransport } from "./transport.ts";
+import { runScaleRuns } from "./scale_runs.ts";
 
 const say = (line: string) =>
   console.log(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}`);
@@ -68,6 +74,9 @@ const settings = {
   warmupSeconds: envNumber("BENCH_WARMUP_SECONDS", 2),
   cpuProfile: Deno.env.get("BENCH_CPU_PROF") === "1",
   runs: envList("BENCH_RUNS", [1, 2, 6, 3, 5]),
+  scaleRows: envNumber("BENCH_SCALE_ROWS", 10_000_000),
+  scaleAbCount: envNumber("BENCH_SCALE_AB_COUNT", 100_000),
+  scaleFullText: Deno.env.get("BENCH_SCALE_FTS") !== "0",
 };
 
 const RESULTS_DIR = join(PROJECT_ROOT, "bench", "results");
@@ -281,8 +290,24 @@ async function main(): Promise<number> {
     });
   }
 
+  if (settings.runs.includes(7)) {
+    await attempt("run 7", async () => {
+      const scale = await runScaleRuns(
+        {
+          rows: settings.scaleRows,
+          abCount: settings.scaleAbCount,
+          fullText: settings.scaleFullText,
+        },
+        results.machine,
+        say,
+      );
+      results.failures.push(...scale.failures);
+    });
+  }
+
   results.durationSeconds = Math.round((performance.now() - t0) / 1000);
-  await writeResults(results);
+  // Run 7 alone keeps the figures of runs 1–6 in BENCHMARKS.md as they are.
+  if (settings.runs.some((run) => run !== 7)) await writeResults(results);
   say(`done in ${results.durationSeconds} s`);
   if (results.failures.length > 0) {
     console.error(`[bench] ${results.failures.length} run(s) FAILED:`);

@@ -18,7 +18,7 @@ import {
   round,
   type Service,
 } from "./processes.ts";
-import { createStage, startConsumer, startProducer, startSentiment } from "./stage.ts";
+import { createStage, type Stage, startConsumer, startProducer, startSentiment } from "./stage.ts";
 import {
   type Completion,
   type EndState,
@@ -40,6 +40,8 @@ export interface PipelineOptions {
    * competes with the consumers for the cores, and throughput counts from their start.
    */
   drain?: boolean;
+  /** Runs on the stage's fresh database before anything starts (run 7 drops an index). */
+  prepareDatabase?: (sql: Stage["db"]["sql"]) => Promise<void>;
 }
 
 export interface PipelineResult {
@@ -79,6 +81,7 @@ export interface PipelineResult {
 export async function runPipeline(options: PipelineOptions): Promise<PipelineResult> {
   const { say } = options;
   const stage = await createStage();
+  await options.prepareDatabase?.(stage.db.sql);
   const services: Service[] = [];
   try {
     const sentiment = await startSentiment();

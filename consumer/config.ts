@@ -24,6 +24,7 @@ import {
   topicSetting,
 } from "@sentiment/proto/shared_settings";
 import { MAX_MESSAGE_BYTES } from "./pipeline.ts";
+import type { RetentionSettings } from "./retention.ts";
 
 /** Everything the consumer needs to run, with defaults applied and values checked. */
 export interface ConsumerConfig {
@@ -58,6 +59,8 @@ export interface ConsumerConfig {
   /** How long a graceful shutdown waits for work in progress before abandoning it. */
   shutdownTimeoutMs: number;
   summaryIntervalMs: number;
+  /** Deletion of old rows (retention.ts); with dedupTtlSeconds it bounds the exactly-once window. */
+  retention: RetentionSettings;
   healthHost: string;
   healthPort: number;
   logLevel: LogLevel;
@@ -199,6 +202,24 @@ export const CONSUMER_SETTINGS = {
     parse: port(),
     doc: "port of /healthz, /readyz and /metrics",
   },
+  retentionDays: {
+    name: "COMMENTS_RETENTION_DAYS",
+    default: 30,
+    parse: int({ min: 0, max: 36_500 }),
+    doc: "comments stored longer ago than this many days are deleted; 0 keeps every row",
+  },
+  retentionIntervalSeconds: {
+    name: "RETENTION_INTERVAL_SECONDS",
+    default: 60,
+    parse: int({ min: 1, max: 86_400 }),
+    doc: "pause between two retention passes",
+  },
+  retentionBatchSize: {
+    name: "RETENTION_BATCH_SIZE",
+    default: 2000,
+    parse: int({ min: 1, max: 100_000 }),
+    doc: "rows deleted per retention chunk (one short transaction each)",
+  },
   logLevel: LOG_LEVEL,
 } satisfies SettingsTable;
 
@@ -207,8 +228,17 @@ export function readConfig(
   env: EnvSource,
   consumerIdFallback: () => string = defaultConsumerId,
 ): ConsumerConfig {
-  const { topicRaw, topicProcessed, topicDeadLetter, sentimentAddress, consumerId, ...values } =
-    readSettings(CONSUMER_SETTINGS, env);
+  const {
+    topicRaw,
+    topicProcessed,
+    topicDeadLetter,
+    sentimentAddress,
+    consumerId,
+    retentionDays,
+    retentionIntervalSeconds,
+    retentionBatchSize,
+    ...values
+  } = readSettings(CONSUMER_SETTINGS, env);
   if (values.maxInFlight < values.batchSize) {
     throw new ConfigError(
       "MAX_IN_FLIGHT",
@@ -220,5 +250,10 @@ export function readConfig(
     topics: { raw: topicRaw, processed: topicProcessed, deadLetter: topicDeadLetter },
     consumerId: consumerId ?? consumerIdFallback(),
     sentimentAddress: sentimentAddress[0],
+    retention: {
+      retentionDays,
+      intervalMs: retentionIntervalSeconds * 1000,
+      batchSize: retentionBatchSize,
+    },
   };
 }

@@ -16,6 +16,7 @@ Deno.test("defaults", () => {
   assertEquals(config.redisUrl, "redis://127.0.0.1:6379");
   assertEquals(config.sentimentAddress, "127.0.0.1:50051");
   assertEquals(config.dedupTtlSeconds, 10_800);
+  assertEquals(config.retention, { retentionDays: 30, intervalMs: 60_000, batchSize: 2000 });
   assertEquals(config.cacheSize, 100);
   assertEquals(config.retryDelaysMs, [1000, 2000, 4000, 8000, 16000]);
   assertEquals(config.maxTextLength, 5000);
@@ -33,7 +34,11 @@ Deno.test("variables override defaults", () => {
     MAX_IN_FLIGHT: "500",
     BATCH_SIZE: "100",
     LOG_LEVEL: "DEBUG",
+    COMMENTS_RETENTION_DAYS: "0",
+    RETENTION_INTERVAL_SECONDS: "5",
+    RETENTION_BATCH_SIZE: "10",
   }));
+  assertEquals(config.retention, { retentionDays: 0, intervalMs: 5000, batchSize: 10 });
   assertEquals(config.topics.raw, "r");
   assertEquals(config.consumerId, "c-9");
   assertEquals(config.retryDelaysMs, [10, 20]);
@@ -49,6 +54,9 @@ Deno.test("a bad value names its variable", () => {
     { DATABASE_URL: "mysql://x" },
     { KAFKA_BROKERS: "nohostport" },
     { LOG_LEVEL: "loud" },
+    { COMMENTS_RETENTION_DAYS: "-1" },
+    { COMMENTS_RETENTION_DAYS: "thirty" },
+    { RETENTION_BATCH_SIZE: "0" },
     { MAX_IN_FLIGHT: "10", BATCH_SIZE: "100" },
   ];
   for (const values of cases) {

@@ -28,6 +28,7 @@ import { KafkaPublisher } from "./publisher.ts";
 import { GrpcSentimentGateway } from "./sentiment_client.ts";
 import { Stats } from "./stats.ts";
 import { PostgresCommentStore } from "./store.ts";
+import { startRetention } from "./retention.ts";
 import { startSummary } from "./summary.ts";
 import { TagCache } from "./tag_cache.ts";
 
@@ -145,6 +146,7 @@ export function start(config: ConsumerConfig, logger: Logger): Promise<RunningCo
         : health(request),
   );
   const stopSummary = startSummary(stats, logger, config.summaryIntervalMs, state);
+  const retention = startRetention(sql, config.retention, logger);
 
   let fail: (error: Error) => void = () => {};
   const failure = new Promise<never>((_, reject) => fail = reject);
@@ -185,7 +187,7 @@ export function start(config: ConsumerConfig, logger: Logger): Promise<RunningCo
           error: String(error),
         });
       }
-      await Promise.allSettled([intake.stop(), kafkaPublisher.disconnect()]);
+      await Promise.allSettled([intake.stop(), kafkaPublisher.disconnect(), retention.stop()]);
       guard.close();
       stopSummary();
       // The gRPC channel is left open on purpose: closing it sends HTTP/2 GOAWAY, and Deno 2.9's

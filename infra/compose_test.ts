@@ -57,6 +57,26 @@ Deno.test("compose.yaml creates the native topics with the native partition coun
   );
 });
 
+Deno.test("compose.yaml gives each topic the retention infra gives it", () => {
+  const topics = compose.services["kafka-topics"];
+  const script = JSON.stringify(topics.command);
+  const retention = readInfraSettings(envFrom({})).topicRetention;
+  for (const [kind, name] of [["raw", "RAW"], ["processed", "PROCESSED"], ["deadLetter", "DLQ"]]) {
+    const wanted = retention[kind as keyof typeof retention];
+    const ms = `KAFKA_${name}_RETENTION_MS`;
+    const bytes = `KAFKA_${name}_RETENTION_BYTES`;
+    assertEquals(
+      [Number(topics.environment?.[ms]), Number(topics.environment?.[bytes])],
+      [wanted.retentionMs, wanted.retentionBytes],
+      kind,
+    );
+    const topic = TOPIC_DEFAULTS[kind as keyof typeof TOPIC_DEFAULTS].name;
+    ok(script.includes(`topic ${topic} $\${${ms}} $\${${bytes}}`), `${topic} gets ${ms}, ${bytes}`);
+  }
+  ok(script.includes("--config retention.ms=$$2 --config retention.bytes=$$3"), "on creation");
+  ok(script.includes("--add-config retention.ms=$$2,retention.bytes=$$3"), "on existing topics");
+});
+
 // That each service is given only variables it reads is held by the service's own
 // config_table_test.ts, against its settings table.
 Deno.test("each compose service runs with its own permission set", () => {

@@ -22,6 +22,11 @@ import {
 } from "./processes.ts";
 import { listensOn } from "./proc.ts";
 import { hostPort, type InfraSettings } from "./settings.ts";
+import {
+  applyTopicRetention,
+  retentionConfigEntries,
+  type TopicRetention,
+} from "./topic_retention.ts";
 
 /** Pinned in infra/kafka/pom.xml; read from there so the two cannot disagree. */
 async function kafkaVersion(): Promise<string> {
@@ -207,11 +212,17 @@ function adminClient(brokers: string[]) {
   }).admin();
 }
 
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
+/**
+ * Creates the topics that do not exist yet, with their retention (topic_retention.ts) when one
+ * is given; an existing topic keeps its partitions but gets that retention if it differs
+ * (`onRetentionSet` hears which). Returns the topics created.
+ */
 export async function ensureTopics(
   brokers: string[],
   topics: string[],
   partitions: number,
+  retention: ReadonlyMap<string, TopicRetention> = new Map(),
+  onRetentionSet: (topics: string[]) => void = () => {},
 ): Promise<string[]> {
   const admin = adminClient(brokers);
   await admin.connect();
@@ -221,9 +232,20 @@ export async function ensureTopics(
     if (missing.length > 0) {
       await createTopicsWithLeaders(
         admin,
-        missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+        missing.map((topic) => {
+          const limits = retention.get(topic);
+          return {
+            topic,
+            numPartitions: partitions,
+            replicationFactor: 1,
+            ...(limits ? { configEntries: retentionConfigEntries(limits) } : {}),
+          };
+        }),
       );
     }
+    const older = new Map([...retention].filter(([topic]) => existing.has(topic)));
+    const changed = await applyTopicRetention(admin, older);
+    if (changed.length > 0) onRetentionSet(changed);
     return missing;
   } finally {
     await admin.disconnect();

@@ -16,6 +16,7 @@ import {
 } from "@sentiment/proto/config";
 import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
 import { DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "@sentiment/proto/shared_settings";
+import { readTopicRetention, type TopicKind, type TopicRetention } from "./topic_retention.ts";
 
 // The services' defaults, so that `up` starts the infrastructure where they look for it.
 export const DEFAULT_DATABASE_URL = DATABASE_URL.default;
@@ -30,6 +31,8 @@ export interface InfraSettings {
   kafkaPartitions: number;
   kafkaHeapMb: number;
   topics: { raw: string; processed: string; deadLetter: string };
+  /** retention.ms / retention.bytes of each kind of topic (topic_retention.ts). */
+  topicRetention: Record<TopicKind, TopicRetention>;
   databaseUrl: string;
   databaseIsDefault: boolean;
   redisUrl: string;
@@ -56,6 +59,7 @@ export function readInfraSettings(env: EnvSource = Deno.env): InfraSettings {
       processed: envString(env, TOPIC_DEFAULTS.processed.env, TOPIC_DEFAULTS.processed.name),
       deadLetter: envString(env, TOPIC_DEFAULTS.deadLetter.env, TOPIC_DEFAULTS.deadLetter.name),
     },
+    topicRetention: readTopicRetention(env),
     databaseUrl,
     databaseIsDefault: env.get("DATABASE_URL") === undefined,
     redisUrl,

@@ -55,6 +55,12 @@ export async function startInfrastructure(
       settings.kafkaBrokers,
       [settings.topics.raw, settings.topics.processed, settings.topics.deadLetter],
       settings.kafkaPartitions,
+      new Map([
+        [settings.topics.raw, settings.topicRetention.raw],
+        [settings.topics.processed, settings.topicRetention.processed],
+        [settings.topics.deadLetter, settings.topicRetention.deadLetter],
+      ]),
+      (topics) => say(`set retention.ms/retention.bytes of existing topics ${topics.join(", ")}`),
     );
     if (created.length > 0) {
       say(`created topics ${created.join(", ")} (${settings.kafkaPartitions} partitions)`);

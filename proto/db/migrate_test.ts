@@ -57,7 +57,10 @@ integrationTest(
       SELECT seq, comment_id::text AS comment_id, text, created_at, retry_count
       FROM comments ORDER BY seq`;
 
-      assertEquals(await migrate(sql), [4, 5]);
+      assertEquals(
+        await migrate(sql),
+        MIGRATIONS.filter((m) => m.version > 3).map((m) => m.version),
+      );
 
       const after = await sql<(Row & Record<string, unknown>)[]>`
       SELECT seq, comment_id, text, created_at, retry_count, score, language, reasons
@@ -108,6 +111,34 @@ integrationTest(
         /score_check/,
       );
       assertEquals(await migrate(sql), [], "applied once");
+    });
+  },
+);
+
+integrationTest(
+  "text search index: migration 6 installs pg_trgm as the app's role and indexes the text",
+  async () => {
+    await withEmptyDatabase(async (sql) => {
+      await migrate(sql, MIGRATIONS.filter((m) => m.version <= 5));
+      await sql`
+        INSERT INTO comments (comment_id, text, text_hash, tag, source, created_at, consumer_id)
+        VALUES ('before-6', 'Größte Überraschung', ${"a".repeat(64)}, 'POSITIVE', 'reddit', now(),
+                'c')`;
+      assertEquals(
+        await migrate(sql),
+        MIGRATIONS.filter((m) => m.version > 5).map((m) => m.version),
+      );
+      const [index] = await sql<{ indexdef: string }[]>`
+        SELECT indexdef FROM pg_indexes WHERE indexname = 'comments_text_trgm_idx'`;
+      ok(/USING gin \(text gin_trgm_ops\)/.test(index.indexdef), index.indexdef);
+      // Rows stored before the migration are found through the index.
+      await sql`SET enable_seqscan = off`;
+      const plan = (await sql<{ "QUERY PLAN": string }[]>`
+        EXPLAIN SELECT comment_id FROM comments WHERE text ILIKE '%überr%'`)
+        .map((row) => row["QUERY PLAN"]).join("\n");
+      ok(plan.includes("comments_text_trgm_idx"), plan);
+      const found = await sql`SELECT comment_id FROM comments WHERE text ILIKE '%überr%'`;
+      assertEquals(found.map((row) => row.comment_id), ["before-6"]);
     });
   },
 );

@@ -1,0 +1,165 @@
+/**
+ * Run 7's part of BENCHMARKS.md (between its own markers, so runs 1–6 and run 7 can be
+ * measured at different times without one erasing the other) and bench/results/scale.json.
+ *
+ * @module
+ */
+import type { Machine } from "./report.ts";
+import type { ScaleResult, Timed } from "./scale.ts";
+
+/** The insert-rate A/B of the pipeline (run 6's drain) with and without migration 6's index. */
+export interface PipelineAB {
+  count: number;
+  /** comments/s of each drain, in the order run. */
+  withIndex: number[];
+  withoutIndex: number[];
+}
+
+export interface ScaleReport {
+  startedAt: string;
+  durationSeconds: number;
+  machine: Machine;
+  scale?: ScaleResult;
+  pipelineAB?: PipelineAB;
+  failures: string[];
+}
+
+const BEGIN =
+  "<!-- bench:scale:begin (written by `deno task bench` run 7; edits here are lost) -->";
+const END = "<!-- bench:scale:end -->";
+
+const n = (value: number, digits = 0) =>
+  Number.isFinite(value)
+    ? value.toLocaleString("en-US", {
+      minimumFractionDigits: digits,
+      maximumFractionDigits: digits,
+    })
+    : "–";
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
+};
+
+function timedRows(rows: Timed[]): string[] {
+  return rows.map((t) =>
+    `| ${t.label} | \`${t.request.replace(/\|/g, "\\|")}\` | ${t.items} | ${n(t.p50, 1)} | ${
+      n(t.p95, 1)
+    } | ${n(t.max, 1)} |`
+  );
+}
+
+export function scaleMarkdown(report: ScaleReport): string {
+  const m = report.machine;
+  const out: string[] = [
+    `Measured ${report.startedAt} in ${n(report.durationSeconds)} s by ` +
+    "`BENCH_RUNS=7 deno task bench`.",
+    "",
+    `Machine: ${m.cores} cores (${m.cpuModel}), ${
+      n(m.memoryGiB, 1)
+    } GiB, PostgreSQL ${m.postgres}; ` +
+    `shared with other work: load average ${n(m.loadAtStart, 2)} at start` +
+    (report.scale ? `, ${n(report.scale.loadAverage.end, 2)} at the end of the scale part` : "") +
+    `. Code: ${m.commit}.`,
+    "",
+  ];
+  if (report.failures.length > 0) {
+    out.push("**FAILED:**", "", ...report.failures.map((f) => `- ${f}`), "");
+  }
+  const s = report.scale;
+  if (s) {
+    out.push(
+      `**${n(s.rows)} rows** loaded by COPY in ${n(s.loadSeconds)} s (${
+        n(s.loadRowsPerSecond)
+      } rows/s), ` +
+        "indexes built afterwards: " +
+        Object.entries(s.indexBuildSeconds).map(([name, sec]) => `${name} ${n(sec, 0)} s`).join(
+          ", ",
+        ) +
+        ".",
+      "",
+      "Answers of the api (sequential requests, wall time at the client, " +
+        "40 after 3 warm-up):",
+      "",
+      "| request | query | items | p50 ms | p95 ms | max ms |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...timedRows(s.api),
+      "",
+      "Search index on the same rows, the api's page query in SQL (LIMIT 51, newest first):",
+      "",
+      "| search | term | trigram items | trigram p50 / p95 ms | full-text items | full-text p50 / p95 ms |",
+      "| --- | --- | --- | --- | --- | --- |",
+      ...s.search.trigram.map((t, i) => {
+        const f = s.search.fullText?.[i];
+        return `| ${t.label} | \`${t.request}\` | ${t.items} | ${n(t.p50, 1)} / ${n(t.p95, 1)} | ` +
+          (f ? `${f.items} | ${n(f.p50, 1)} / ${n(f.p95, 1)}` : "– | –") + " |";
+      }),
+      "",
+      `Index size: trigram ${n(s.sizesMiB.indexes.comments_text_trgm_idx ?? NaN, 0)} MiB ` +
+        `(built in ${n(s.indexBuildSeconds.comments_text_trgm_idx ?? NaN)} s)` +
+        (s.search.fullTextIndexMiB !== undefined
+          ? `, full-text ${n(s.search.fullTextIndexMiB, 0)} MiB (built in ${
+            n(s.search.fullTextBuildSeconds ?? NaN)
+          } s)`
+          : "") +
+        ".",
+      "",
+      "Disk (after VACUUM):",
+      "",
+      "| | MiB | MiB per million rows |",
+      "| --- | --- | --- |",
+      `| table (heap + TOAST) | ${n(s.sizesMiB.table)} | ${n(s.perMillionMiB.table, 1)} |`,
+      ...Object.entries(s.sizesMiB.indexes).map(([name, mib]) =>
+        `| ${name} | ${n(mib)} | ${n(mib / (s.rows / 1e6), 1)} |`
+      ),
+      `| **total** | **${n(s.sizesMiB.total)}** | **${n(s.perMillionMiB.total, 1)}** |`,
+      "",
+      `The consumer's insert statement (3 000 rows, ON CONFLICT DO NOTHING, RETURNING) into the ` +
+        `full table: ${n(s.storeRate.withoutTrigram)} rows/s without the trigram index, ` +
+        `${n(s.storeRate.withTrigram)} rows/s with it ` +
+        `(${n((s.storeRate.withTrigram / s.storeRate.withoutTrigram - 1) * 100, 0)} %).`,
+      "",
+      `Retention pass (the consumer's retentionPass, chunks of 2 000): deleted ${
+        n(s.retention.deleted)
+      } ` +
+        `rows (the oldest day) in ${n(s.retention.seconds, 1)} s, ${
+          n(s.retention.chunks)
+        } chunks, ` +
+        `${n(s.retention.rowsPerSecond)} rows/s, longest chunk ${
+          n(s.retention.longestChunkMs)
+        } ms. ` +
+        `A writer inserting 100-row statements meanwhile: p50 / p95 / max ` +
+        `${n(s.retention.writerBefore.p50, 1)} / ${n(s.retention.writerBefore.p95, 1)} / ` +
+        `${n(s.retention.writerBefore.max, 1)} ms before the pass, ` +
+        `${n(s.retention.writerDuring.p50, 1)} / ${n(s.retention.writerDuring.p95, 1)} / ` +
+        `**${n(s.retention.writerDuring.max, 1)} ms** during it; the VACUUM after it took ` +
+        `${n(s.retention.vacuumSeconds)} s, the writer's max meanwhile ` +
+        `${n(s.retention.writerDuringVacuum.max, 1)} ms.`,
+      "",
+    );
+  }
+  const ab = report.pipelineAB;
+  if (ab) {
+    const w = median(ab.withIndex);
+    const wo = median(ab.withoutIndex);
+    out.push(
+      `Pipeline insert rate (run 6's drain of ${n(ab.count)} comments, 1 consumer, alternating): ` +
+        `with the trigram index ${ab.withIndex.map((v) => n(v)).join(", ")} comments/s ` +
+        `(median ${n(w)}), without ${ab.withoutIndex.map((v) => n(v)).join(", ")} ` +
+        `(median ${n(wo)}): ${n((w / wo - 1) * 100, 0)} %.`,
+      "",
+    );
+  }
+  return out.join("\n");
+}
+
+/** Puts the generated block between run 7's markers (appended at the end the first time). */
+export function spliceScaleMarkdown(existing: string, generated: string): string {
+  const block = `${BEGIN}\n\n${generated.trimEnd()}\n\n${END}`;
+  const begin = existing.indexOf("<!-- bench:scale:begin");
+  const end = existing.indexOf(END);
+  if (begin >= 0 && end > begin) {
+    return existing.slice(0, begin) + block + existing.slice(end + END.length);
+  }
+  return `${existing.trimEnd()}\n\n## Scale (run 7)\n\n${block}\n`;
+}
