@@ -19,7 +19,7 @@ import { type ProcessedComment, SOURCES, TAGS, TOPIC_DEFAULTS } from "@sentiment
 import type { Producer } from "kafkajs";
 import { PROJECT_ROOT } from "./paths.ts";
 import { netFlagsFor } from "./net_permissions.ts";
-import { createTopicsWithLeaders, kafkaHealthy } from "./kafka.ts";
+import { createTopicsWithLeaders, kafkaHealthy, topicConfig } from "./kafka.ts";
 import { postgresHealthy } from "./postgres.ts";
 import { redisHealthy } from "./redis.ts";
 import { readInfraSettings } from "./settings.ts";
@@ -27,6 +27,11 @@ import { readInfraSettings } from "./settings.ts";
 export { createTopicsWithLeaders, PROJECT_ROOT };
 export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
 export { type PrivateKafka, startPrivateKafka } from "./private_kafka.ts";
+export {
+  type PrivateKafkaCluster,
+  type PrivateKafkaNode,
+  startPrivateKafkaCluster,
+} from "./private_kafka_cluster.ts";
 export { netFlagsFor } from "./net_permissions.ts";
 
 export interface InfraConfig {
@@ -113,13 +118,15 @@ export async function createTestTopics(partitions = 6): Promise<TestTopics> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
+    // As many replicas as the shared Kafka gives its own topics (3 on a KAFKA_NODES=3 cluster).
+    const settings = readInfraSettings();
+    const replication = {
+      factor: settings.kafkaReplicationFactor,
+      minInsync: settings.kafkaMinInsyncReplicas,
+    };
     await createTopicsWithLeaders(
       admin,
-      Object.values(topics).map((topic) => ({
-        topic,
-        numPartitions: partitions,
-        replicationFactor: 1,
-      })),
+      Object.values(topics).map((topic) => topicConfig(topic, partitions, replication)),
     );
   } finally {
     await admin.disconnect();
