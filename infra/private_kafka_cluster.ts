@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import { type Admin, Kafka, logLevel } from "kafkajs";
-import { dataPaths } from "./paths.ts";
+import { dataPaths, PROJECT_ROOT } from "./paths.ts";
 import {
   createTopicsWithLeaders,
   ensureKafkaJars,
@@ -134,12 +134,14 @@ export async function startPrivateKafkaCluster(
     nodes,
     replication,
     createTopics: (names, partitions) =>
-      withAdmin((admin) =>
-        createTopicsWithLeaders(
-          admin,
-          names.map((name) => topicConfig(name, partitions, replication)),
-        )
-      ),
+      options.reachable === false
+        ? createTopicsFrom(options.wrap ?? [], brokers, names, partitions, replication)
+        : withAdmin((admin) =>
+          createTopicsWithLeaders(
+            admin,
+            names.map((name) => topicConfig(name, partitions, replication)),
+          )
+        ),
     leaderCounts: (topics) =>
       withAdmin(async (admin) => {
         const counts = new Map(specs.map((spec) => [spec.nodeId, 0]));
@@ -170,6 +172,36 @@ export async function startPrivateKafkaCluster(
     throw error;
   }
   return cluster;
+}
+
+/** Creates topics from where the cluster is reachable (inside its network namespace). */
+async function createTopicsFrom(
+  wrap: string[],
+  brokers: string[],
+  names: string[],
+  partitions: number,
+  replication: { factor: number; minInsync: number },
+): Promise<void> {
+  const [program, ...prefix] = [...wrap, Deno.execPath()];
+  const output = await new Deno.Command(program, {
+    args: [
+      ...prefix,
+      "run",
+      "-P=infra",
+      join(PROJECT_ROOT, "infra", "create_topics.ts"),
+      brokers.join(","),
+      String(partitions),
+      String(replication.factor),
+      String(replication.minInsync),
+      ...names,
+    ],
+    cwd: PROJECT_ROOT,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!output.success) {
+    throw new Error(`creating topics failed: ${new TextDecoder().decode(output.stderr)}`);
+  }
 }
 
 /** A node as this process's child, with its output appended to its own log file. */

@@ -33,6 +33,15 @@ export {
   startPrivateKafkaCluster,
 } from "./private_kafka_cluster.ts";
 export { netFlagsFor } from "./net_permissions.ts";
+export {
+  createTestNetwork,
+  netnsUnavailable,
+  removeLeftoverNamespaces,
+  rootAddresses,
+  routesIn,
+  type TestHost,
+  type TestNetwork,
+} from "./netns.ts";
 
 export interface InfraConfig {
   kafkaBrokers: string[];
@@ -257,6 +266,11 @@ export interface StartServiceOptions {
   echo?: boolean;
   /** Lines kept; older ones are dropped (a benchmark's services print for minutes). */
   maxLines?: number;
+  /**
+   * A command that runs the service, e.g. `["ip", "netns", "exec", NAME]` for a network
+   * namespace (it must exec the service, so the pid stays the service's).
+   */
+  wrap?: string[];
 }
 
 /**
@@ -278,8 +292,10 @@ export function startService(
     NO_COLOR: "1",
     ...env,
   };
-  const child = new Deno.Command(Deno.execPath(), {
+  const [program, ...prefix] = [...(options.wrap ?? []), Deno.execPath()];
+  const child = new Deno.Command(program, {
     args: [
+      ...prefix,
       "run",
       `-P=${member}`,
       // Its set names only the default addresses; a test points it at its own.
