@@ -45,11 +45,25 @@ export function murmur2Ascii(key: string): number {
   return h | 0;
 }
 
+/**
+ * Partitions of each topic as the producer last saw them, so that the publisher can tell
+ * where a string key went (see `unwrittenPartitions` in publisher.ts).
+ */
+export const partitionCounts: Map<string, number> = new Map();
+
+/** The partition an ASCII string key goes to among `count`, or undefined for other keys. */
+export function partitionOfKey(key: string, count: number): number | undefined {
+  const hash = murmur2Ascii(key);
+  if (hash === -1 && key.length > 0) return undefined;
+  return (hash & 0x7fffffff) % count;
+}
+
 /** A drop-in for `Partitioners.DefaultPartitioner` that chooses the same partitions. */
 export const FastDefaultPartitioner: ICustomPartitioner = () => {
   const fallback = Partitioners.DefaultPartitioner();
   return (args) => {
     const { message, partitionMetadata } = args;
+    partitionCounts.set(args.topic, partitionMetadata.length);
     if (message.partition !== null && message.partition !== undefined) return message.partition;
     const key = message.key;
     if (typeof key === "string") {

@@ -7,6 +7,7 @@
  */
 import { Buffer } from "node:buffer";
 import type { Producer } from "kafkajs";
+import { partitionCounts, partitionOfKey } from "./partitioner.ts";
 import type { DeadLetter, ProcessedComment } from "@sentiment/proto/messages";
 
 /** A dead letter with the key its original message had. */
@@ -143,6 +144,40 @@ function hasErrorType(error: unknown, types: ReadonlySet<string>): boolean {
 }
 
 /**
+ * The `topic:partition`s a chunk's string-keyed messages went to that the broker's answer does
+ * not name. kafkajs 2.2.4 can resolve a send without writing some partitions: when a request
+ * fails (its broker died) and the partitions' leadership moves to a broker that already
+ * answered for its own, its retry asks only brokers without an answer
+ * (src/producer/sendMessages.js), so the moved partitions are never sent, silently. Messages
+ * with other keys (a dead letter's original bytes) cannot be placed and are not checked.
+ */
+export function unwrittenPartitions(
+  chunk: readonly { topic: string; key: string | Buffer | null }[],
+  answered: readonly { topicName: string; partition: number }[],
+  counts: ReadonlyMap<string, number>,
+): string[] {
+  const written = new Set(answered.map((record) => `${record.topicName}:${record.partition}`));
+  const missing = new Set<string>();
+  for (const { topic, key } of chunk) {
+    const count = counts.get(topic);
+    if (typeof key !== "string" || count === undefined) continue;
+    const partition = partitionOfKey(key, count);
+    if (partition !== undefined && !written.has(`${topic}:${partition}`)) {
+      missing.add(`${topic}:${partition}`);
+    }
+  }
+  return [...missing].sort();
+}
+
+/** A send that resolved without writing every partition: an outage, sent again. */
+export class PartitionsNotWrittenError extends Error {
+  constructor(readonly partitions: string[]) {
+    super(`the send resolved without writing ${partitions.join(", ")}`);
+    this.name = "PartitionsNotWrittenError";
+  }
+}
+
+/**
  * {@link Publisher} on kafkajs producers made by `createProducer` (idempotent ones).
  *
  * A refused request spoils an idempotent kafkajs producer: kafkajs rolls back the sequence
@@ -257,7 +292,7 @@ export class KafkaPublisher implements Publisher {
     return refusals;
   }
 
-  #send(chunk: readonly OutMessage[]): Promise<unknown> {
+  async #send(chunk: readonly OutMessage[]): Promise<unknown> {
     const byTopic = new Map<
       string,
       { key: string | Buffer | null; value: Buffer; headers?: Record<string, string> }[]
@@ -267,9 +302,12 @@ export class KafkaPublisher implements Publisher {
       if (!messages) byTopic.set(topic, messages = []);
       messages.push(headers ? { key, value, headers } : { key, value });
     }
-    return this.#producer.sendBatch({
+    const written = await this.#producer.sendBatch({
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
       acks: -1,
     });
+    const missing = unwrittenPartitions(chunk, written ?? [], partitionCounts);
+    if (missing.length > 0) throw new PartitionsNotWrittenError(missing);
+    return written;
   }
 }

@@ -1,5 +1,7 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { kafkaRefusalOf, splitBySize } from "./publisher.ts";
+import { Buffer } from "node:buffer";
+import { kafkaRefusalOf, splitBySize, unwrittenPartitions } from "./publisher.ts";
+import { partitionOfKey } from "./partitioner.ts";
 
 const sized = (sizes: number[]) => sizes.map((size, id) => ({ id, size }));
 
@@ -36,4 +38,25 @@ Deno.test("a broker refusal of the message itself is found through kafkajs's wra
     null,
   );
   assertEquals(kafkaRefusalOf("a string"), null);
+});
+
+Deno.test("a send whose answer lacks a partition its string-keyed messages went to is caught", () => {
+  const counts = new Map([["processed", 6], ["dlq", 3]]);
+  const chunk = ["a", "b", "c", "d", "e", "f", "g", "h"].map((key) => ({
+    topic: "processed",
+    key,
+  }));
+  const all = [...new Set(chunk.map(({ key }) => partitionOfKey(key, 6)!))].map((partition) => ({
+    topicName: "processed",
+    partition,
+  }));
+  assertEquals(unwrittenPartitions(chunk, all, counts), []);
+  // The kafkajs failure: one broker's partitions are missing from an answer that succeeded.
+  const [lost, ...rest] = all;
+  assertEquals(unwrittenPartitions(chunk, rest, counts), [`processed:${lost.partition}`]);
+  // A dead letter keyed by its original bytes cannot be placed, so it is not checked.
+  assertEquals(
+    unwrittenPartitions([{ topic: "dlq", key: Buffer.from([0xff]) }], [], counts),
+    [],
+  );
 });

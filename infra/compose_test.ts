@@ -104,3 +104,53 @@ Deno.test("compose services wait for what they need", () => {
     }
   }
 });
+
+const cluster = parse(await Deno.readTextFile(join(PROJECT_ROOT, "compose.cluster.yaml")), {
+  merge: true,
+}) as { services: Record<string, ComposeService> };
+const clusterSettings = readInfraSettings(envFrom({ KAFKA_NODES: "3" }));
+const brokerNames = Object.keys(cluster.services).filter((name) => /^kafka(-\d+)?$/.test(name));
+
+Deno.test("compose.cluster.yaml runs as many brokers as KAFKA_NODES=3, one quorum of all", () => {
+  assertEquals(brokerNames.length, clusterSettings.kafkaNodes);
+  const env = (name: string) => cluster.services[name].environment ?? {};
+  assertEquals(brokerNames.map((name) => Number(env(name).KAFKA_NODE_ID)), [1, 2, 3]);
+  const voters = brokerNames.map((name) => `${env(name).KAFKA_NODE_ID}@${name}:9093`).join(",");
+  for (const name of brokerNames) {
+    assertEquals(env(name).KAFKA_CONTROLLER_QUORUM_VOTERS, voters, `${name}'s voters`);
+    assertEquals(env(name).KAFKA_ADVERTISED_LISTENERS, `PLAINTEXT://${name}:9092`);
+    assertEquals(env(name).CLUSTER_ID, env("kafka").CLUSTER_ID, `${name} joins one cluster`);
+  }
+});
+
+Deno.test("compose.cluster.yaml replicates as the native cluster does", () => {
+  const { kafkaReplicationFactor: factor, kafkaMinInsyncReplicas: minIsr } = clusterSettings;
+  for (const name of brokerNames) {
+    const env = cluster.services[name].environment ?? {};
+    assertEquals(Number(env.KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR), factor);
+    assertEquals(Number(env.KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR), factor);
+    assertEquals(Number(env.KAFKA_TRANSACTION_STATE_LOG_MIN_ISR), minIsr);
+    assertEquals(Number(env.KAFKA_DEFAULT_REPLICATION_FACTOR), factor);
+  }
+  const topics = cluster.services["kafka-topics"];
+  assertEquals(Number(topics.environment?.KAFKA_REPLICATION_FACTOR), factor);
+  assertEquals(Number(topics.environment?.KAFKA_MIN_INSYNC_REPLICAS), minIsr);
+  const script = JSON.stringify(topics.command);
+  ok(script.includes("--replication-factor $${KAFKA_REPLICATION_FACTOR}"), script);
+  ok(script.includes("min.insync.replicas=$${KAFKA_MIN_INSYNC_REPLICAS}"), script);
+  for (const name of brokerNames) ok(topics.depends_on?.[name], `kafka-topics waits for ${name}`);
+});
+
+Deno.test("compose.cluster.yaml tells every service that talks to Kafka all three brokers", async () => {
+  const brokers = brokerNames.map((name) => `${name}:9092`).join(",");
+  for (const service of services) {
+    const reads = await variablesReadBy(service.name);
+    const env = cluster.services[service.name]?.environment ?? {};
+    for (const variable of Object.keys(env)) {
+      ok(reads.has(variable), `${service.name} is given ${variable} but never reads it`);
+    }
+    if (compose.services[service.name].environment?.KAFKA_BROKERS !== undefined) {
+      assertEquals(env.KAFKA_BROKERS, brokers, `${service.name}'s KAFKA_BROKERS`);
+    }
+  }
+});

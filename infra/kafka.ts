@@ -63,30 +63,100 @@ export async function ensureKafkaJars(
   return libs;
 }
 
-export function kafkaProcess(paths: DataPaths) {
-  return background("kafka", paths.run, paths.logs);
+/** One broker (with its KRaft controller in the same process) of a local Kafka. */
+export interface KafkaNodeSpec {
+  nodeId: number;
+  /** The address both listeners bind to and the broker advertises. */
+  host: string;
+  port: number;
+  controllerPort: number;
+  /**
+   * The controller quorum as `id@host:port`. One entry is a standalone quorum (formatted with
+   * `--standalone`); several are a static quorum every node is formatted with.
+   */
+  voters: string[];
+  /** Its configuration and storage. */
+  dataDir: string;
+  /** Where the broker writes its own log files. */
+  logsDir: string;
+  partitions: number;
+  /** Replicas of the internal topics (offsets, transactions, share state). */
+  replicationFactor: number;
+  minInsyncReplicas: number;
+  heapMb: number;
 }
 
-function serverProperties(settings: InfraSettings, dataDir: string): string {
-  const { hostname, port } = hostPort(settings.kafkaBrokers[0]);
-  const controller = `${hostname}:${settings.kafkaControllerPort}`;
+/** Node names: `kafka` alone, `kafka-1` … `kafka-n` in a cluster (pid files, logs, data). */
+export function kafkaNodeName(nodeId: number, nodes: number): string {
+  return nodes === 1 ? "kafka" : `kafka-${nodeId}`;
+}
+
+/** The local nodes the settings describe, each with its own ports and storage. */
+export function kafkaNodeSpecs(settings: InfraSettings, paths: DataPaths): KafkaNodeSpec[] {
+  const nodes = settings.kafkaNodes;
+  const addresses = Array.from({ length: nodes }, (_, n) => {
+    const { hostname, port } = hostPort(settings.kafkaBrokers[n] ?? settings.kafkaBrokers[0]);
+    return {
+      nodeId: n + 1,
+      host: hostname,
+      port,
+      controllerPort: settings.kafkaControllerPort + 2 * n,
+    };
+  });
+  const voters = addresses.map((node) => `${node.nodeId}@${node.host}:${node.controllerPort}`);
+  return addresses.map((address) => ({
+    ...address,
+    voters,
+    dataDir: join(paths.data, kafkaNodeName(address.nodeId, nodes)),
+    logsDir: paths.logs,
+    partitions: settings.kafkaPartitions,
+    replicationFactor: settings.kafkaReplicationFactor,
+    minInsyncReplicas: settings.kafkaMinInsyncReplicas,
+    heapMb: settings.kafkaHeapMb,
+  }));
+}
+
+export function kafkaProcess(paths: DataPaths, name = "kafka") {
+  return background(name, paths.run, paths.logs);
+}
+
+/** The process of every node a data folder may hold pid files for (either mode). */
+async function kafkaProcesses(paths: DataPaths) {
+  const names = new Set(["kafka"]);
+  try {
+    for await (const entry of Deno.readDir(paths.run)) {
+      const match = /^(kafka-\d+)\.pid$/.exec(entry.name);
+      if (match) names.add(match[1]);
+    }
+  } catch {
+    // No run folder: nothing was started from here.
+  }
+  return [...names].map((name) => kafkaProcess(paths, name));
+}
+
+function serverProperties(node: KafkaNodeSpec): string {
+  const controller = `${node.host}:${node.controllerPort}`;
+  const quorum = node.voters.length === 1
+    ? `controller.quorum.bootstrap.servers=${controller}`
+    : `controller.quorum.voters=${node.voters.join(",")}`;
   return [
     "process.roles=broker,controller",
-    "node.id=1",
-    `controller.quorum.bootstrap.servers=${controller}`,
-    `listeners=PLAINTEXT://${hostname}:${port},CONTROLLER://${controller}`,
-    `advertised.listeners=PLAINTEXT://${hostname}:${port}`,
+    `node.id=${node.nodeId}`,
+    quorum,
+    `listeners=PLAINTEXT://${node.host}:${node.port},CONTROLLER://${controller}`,
+    `advertised.listeners=PLAINTEXT://${node.host}:${node.port}`,
     "controller.listener.names=CONTROLLER",
     "inter.broker.listener.name=PLAINTEXT",
     "listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-    `log.dirs=${join(dataDir, "storage")}`,
-    `num.partitions=${settings.kafkaPartitions}`,
-    // One node: every internal topic has one replica.
-    "offsets.topic.replication.factor=1",
-    "transaction.state.log.replication.factor=1",
-    "transaction.state.log.min.isr=1",
-    "share.coordinator.state.topic.replication.factor=1",
-    "share.coordinator.state.topic.min.isr=1",
+    `log.dirs=${join(node.dataDir, "storage")}`,
+    `num.partitions=${node.partitions}`,
+    // The internal topics have as many replicas as the cluster gives its own (1 on one node).
+    `offsets.topic.replication.factor=${node.replicationFactor}`,
+    `transaction.state.log.replication.factor=${node.replicationFactor}`,
+    `transaction.state.log.min.isr=${node.minInsyncReplicas}`,
+    `share.coordinator.state.topic.replication.factor=${node.replicationFactor}`,
+    `share.coordinator.state.topic.min.isr=${node.minInsyncReplicas}`,
+    `default.replication.factor=${node.replicationFactor}`,
     "group.initial.rebalance.delay.ms=0",
     // Topics are created on purpose, with the configured partition count.
     "auto.create.topics.enable=false",
@@ -113,54 +183,94 @@ logger.org.name = org.apache.kafka
 logger.org.level = WARN
 `;
 
-/** Starts Kafka unless it is already listening; returns true when this call started it. */
+/**
+ * Starts every local node that is not already listening; returns true when this call started
+ * one. A cluster's nodes are all spawned before any is waited for: none serves before the
+ * quorum has a majority.
+ */
 export async function startKafka(
   settings: InfraSettings,
   paths: DataPaths,
   log: (line: string) => void,
   timeoutMs = 90_000,
 ): Promise<boolean> {
-  const { hostname, port } = hostPort(settings.kafkaBrokers[0]);
-  if (await isListening(hostname, port)) return false;
+  const nodes = kafkaNodeSpecs(settings, paths);
+  const down = [];
+  for (const node of nodes) if (!(await isListening(node.host, node.port))) down.push(node);
+  if (down.length === 0) return false;
   if (!settings.kafkaIsDefault) {
     throw new Error(`KAFKA_BROKERS: nothing answers at ${settings.kafkaBrokers.join(",")}`);
   }
-  const command = await prepareKafka(settings, paths, log);
-  const proc = kafkaProcess(paths);
-  const pid = await spawnBackground(proc, command);
-  await waitUntil(
-    async () => {
-      if ((await runningPid(proc)) === undefined) {
-        throw new Error(
-          `Kafka exited during start-up; see ${proc.logFile}:\n${await lastLines(proc.logFile)}`,
-        );
-      }
-      // Its own socket, not whatever else answers the port.
-      return await listensOn(pid, port);
-    },
-    timeoutMs,
-    () =>
-      `Kafka did not listen on ${hostname}:${port} within ${
-        timeoutMs / 1000
-      } s; see ${proc.logFile}`,
-  );
+  const libs = await ensureKafkaJars(paths, log);
+  const clusterId = await kafkaClusterId(nodes, paths, libs);
+  const spawned = [];
+  for (const node of down) {
+    const command = await prepareKafkaNode(node, libs, clusterId, log);
+    const proc = kafkaProcess(paths, kafkaNodeName(node.nodeId, nodes.length));
+    spawned.push({ node, proc, pid: await spawnBackground(proc, command) });
+  }
+  await Promise.all(spawned.map(({ node, proc, pid }) =>
+    waitUntil(
+      async () => {
+        if ((await runningPid(proc)) === undefined) {
+          throw new Error(
+            `Kafka exited during start-up; see ${proc.logFile}:\n${await lastLines(proc.logFile)}`,
+          );
+        }
+        // Its own socket, not whatever else answers the port.
+        return await listensOn(pid, node.port);
+      },
+      timeoutMs,
+      () =>
+        `Kafka did not listen on ${node.host}:${node.port} within ${
+          timeoutMs / 1000
+        } s; see ${proc.logFile}`,
+    )
+  ));
   return true;
 }
 
 /**
- * Everything before the broker runs: the jars, its configuration files and (on first use) its
- * formatted storage under `paths.data`; returns the command that runs it.
+ * The id every node of this data folder is formatted with: read from a formatted node's
+ * storage, else from the folder's record of it, else made and recorded (so a node formatted
+ * later, or again after its storage was removed, joins the same cluster).
  */
-export async function prepareKafka(
-  settings: InfraSettings,
+async function kafkaClusterId(
+  nodes: KafkaNodeSpec[],
   paths: DataPaths,
+  libs: string,
+): Promise<string> {
+  for (const node of nodes) {
+    const meta = await Deno.readTextFile(join(node.dataDir, "storage", "meta.properties")).catch(
+      () => "",
+    );
+    const id = /^cluster\.id=(\S+)$/m.exec(meta)?.[1];
+    if (id) return id;
+  }
+  const record = join(paths.data, nodes.length === 1 ? "kafka" : "kafka-cluster", "cluster.id");
+  const recorded = (await Deno.readTextFile(record).catch(() => "")).trim();
+  if (recorded) return recorded;
+  const id = (await run("java", ["-cp", `${libs}/*`, "kafka.tools.StorageTool", "random-uuid"]))
+    .trim().split("\n").pop()!;
+  await Deno.mkdir(join(record, ".."), { recursive: true });
+  await Deno.writeTextFile(record, id);
+  return id;
+}
+
+/**
+ * Everything before a node runs: its configuration files and (on first use) its formatted
+ * storage under `node.dataDir`; returns the command that runs it.
+ */
+export async function prepareKafkaNode(
+  node: KafkaNodeSpec,
+  libs: string,
+  clusterId: string,
   log: (line: string) => void,
 ): Promise<string[]> {
-  const libs = await ensureKafkaJars(paths, log);
-  const dataDir = join(paths.data, "kafka");
+  const dataDir = node.dataDir;
   await Deno.mkdir(dataDir, { recursive: true });
   const properties = join(dataDir, "server.properties");
-  await Deno.writeTextFile(properties, serverProperties(settings, dataDir));
+  await Deno.writeTextFile(properties, serverProperties(node));
   await Deno.writeTextFile(join(dataDir, "log4j2.properties"), LOG4J2_PROPERTIES);
   const classpath = `${libs}/*`;
   const formatted = await Deno.stat(join(dataDir, "storage", "meta.properties")).then(
@@ -168,30 +278,27 @@ export async function prepareKafka(
     () => false,
   );
   if (!formatted) {
-    log("formatting Kafka storage (first start)");
-    const clusterId =
-      (await run("java", ["-cp", classpath, "kafka.tools.StorageTool", "random-uuid"]))
-        .trim().split("\n").pop()!;
+    log(`formatting Kafka storage of node ${node.nodeId} (first start)`);
     await run("java", [
       "-cp",
       classpath,
       "kafka.tools.StorageTool",
       "format",
-      "--standalone",
+      ...(node.voters.length === 1 ? ["--standalone"] : []),
       "-t",
       clusterId,
       "-c",
       properties,
-    ], { what: "formatting Kafka storage" });
+    ], { what: `formatting Kafka storage of node ${node.nodeId}` });
   }
   return [
     "java",
-    `-Xms${Math.min(512, settings.kafkaHeapMb)}m`,
-    `-Xmx${settings.kafkaHeapMb}m`,
+    `-Xms${Math.min(512, node.heapMb)}m`,
+    `-Xmx${node.heapMb}m`,
     "-XX:+UseG1GC",
     "-Djava.awt.headless=true",
     `-Dlog4j2.configurationFile=${join(dataDir, "log4j2.properties")}`,
-    `-Dkafka.logs.dir=${paths.logs}`,
+    `-Dkafka.logs.dir=${node.logsDir}`,
     "-cp",
     classpath,
     "kafka.Kafka",
@@ -199,8 +306,23 @@ export async function prepareKafka(
   ];
 }
 
+/** The jars, the one node's files and storage; returns the command that runs it. */
+export async function prepareKafka(
+  settings: InfraSettings,
+  paths: DataPaths,
+  log: (line: string) => void,
+): Promise<string[]> {
+  const nodes = kafkaNodeSpecs({ ...settings, kafkaNodes: 1 }, paths);
+  const libs = await ensureKafkaJars(paths, log);
+  return await prepareKafkaNode(nodes[0], libs, await kafkaClusterId(nodes, paths, libs), log);
+}
+
+/** Stops every node this data folder started, in either mode; true when one was running. */
 export async function stopKafka(paths: DataPaths): Promise<boolean> {
-  return await stopBackground(kafkaProcess(paths), 60_000);
+  const stopped = await Promise.all(
+    (await kafkaProcesses(paths)).map((proc) => stopBackground(proc, 60_000)),
+  );
+  return stopped.some(Boolean);
 }
 
 function adminClient(brokers: string[]) {
@@ -223,6 +345,7 @@ export async function ensureTopics(
   partitions: number,
   retention: ReadonlyMap<string, TopicRetention> = new Map(),
   onRetentionSet: (topics: string[]) => void = () => {},
+  replication: { factor: number; minInsync: number } = { factor: 1, minInsync: 1 },
 ): Promise<string[]> {
   const admin = adminClient(brokers);
   await admin.connect();
@@ -233,13 +356,15 @@ export async function ensureTopics(
       await createTopicsWithLeaders(
         admin,
         missing.map((topic) => {
+          const config = topicConfig(topic, partitions, replication);
           const limits = retention.get(topic);
-          return {
-            topic,
-            numPartitions: partitions,
-            replicationFactor: 1,
-            ...(limits ? { configEntries: retentionConfigEntries(limits) } : {}),
-          };
+          if (limits) {
+            config.configEntries = [
+              ...(config.configEntries ?? []),
+              ...retentionConfigEntries(limits),
+            ];
+          }
+          return config;
         }),
       );
     }
@@ -250,6 +375,23 @@ export async function ensureTopics(
   } finally {
     await admin.disconnect();
   }
+}
+
+/**
+ * A topic with `factor` replicas; writes (acks=all) need `minInsync` of them, so with 3 and 2
+ * one broker may be down without losing a write or refusing one.
+ */
+export function topicConfig(
+  topic: string,
+  partitions: number,
+  replication: { factor: number; minInsync: number },
+): ITopicConfig {
+  return {
+    topic,
+    numPartitions: partitions,
+    replicationFactor: replication.factor,
+    configEntries: [{ name: "min.insync.replicas", value: String(replication.minInsync) }],
+  };
 }
 
 /**

@@ -13,6 +13,7 @@
  */
 import { join } from "node:path";
 import { PROJECT_ROOT } from "./paths.ts";
+import { clusterBrokers } from "./settings.ts";
 
 const DEFAULT_PORTS: Record<string, number> = {
   "postgres:": 5432,
@@ -80,9 +81,20 @@ export function netFlagsFor(member: string, env: EnvLike): string[] {
     const value = get(name);
     if (value !== undefined) readable[name] = value;
   }
+  // A local cluster (KAFKA_NODES > 1) with no KAFKA_BROKERS given: the service bootstraps from
+  // the first node, which then names the others, so it must be allowed to reach every one.
+  const nodes = Number(get("KAFKA_NODES") ?? "1");
+  if (readsKafka(set.env) && readable.KAFKA_BROKERS === undefined && nodes > 1) {
+    const port = Number(get("KAFKA_PORT") ?? "9092");
+    readable.KAFKA_BROKERS = clusterBrokers(Math.min(nodes, 9), port).join(",");
+  }
   const net = set.net;
   const extra = addressesIn(readable).filter((address) => !allowedBy(net, address));
   return extra.length === 0 ? [] : [`--allow-net=${[...net, ...extra].join(",")}`];
+}
+
+function readsKafka(env: string[] | boolean): boolean {
+  return env === true || (Array.isArray(env) && env.includes("KAFKA_BROKERS"));
 }
 
 /** Whether a `net` list allows `host:port` (an entry is a host, or a host:port). */

@@ -40,3 +40,19 @@ Deno.test("the flag keeps the set's defaults, adds only what env points at, and 
   assertEquals(allowed.includes("127.0.0.1:4999"), false);
   assertEquals(netFlagsFor("consumer", { DATABASE_URL: "postgres://u:p@127.0.0.1:5432/x" }), []);
 });
+
+Deno.test("in a local cluster (KAFKA_NODES=3, no KAFKA_BROKERS) a service may reach every broker", () => {
+  const flags = netFlagsFor("producer", { KAFKA_NODES: "3" });
+  assertEquals(flags.length, 1);
+  const allowed = flags[0].slice("--allow-net=".length).split(",");
+  ["127.0.0.1:9092", "127.0.0.1:9094", "127.0.0.1:9096"].forEach((entry) =>
+    assertEquals(allowed.includes(entry), true, entry)
+  );
+  // Given brokers win: the cluster is then the user's, at the addresses they name.
+  assertEquals(
+    netFlagsFor("producer", { KAFKA_NODES: "3", KAFKA_BROKERS: "127.0.0.1:9092" }),
+    [],
+  );
+  // The sentiment service never talks to Kafka.
+  assertEquals(netFlagsFor("sentiment", { KAFKA_NODES: "3" }), []);
+});

@@ -233,6 +233,7 @@ export async function startService(
   paths: DataPaths,
   say: (line: string) => void = () => {},
   timeoutMs = 60_000,
+  extraEnv: Record<string, string> = {},
 ): Promise<boolean> {
   const proc = serviceProcess(service, paths);
   const tracked = await runningProcess(proc);
@@ -254,8 +255,13 @@ export async function startService(
     );
   }
   await buildService(service);
-  const env = { ...Deno.env.toObject(), [STACK_VARIABLE]: stackId(paths) };
-  const pid = await spawnBackground(proc, serviceCommand(service.name, Deno.env), {
+  const env: Record<string, string> = {
+    ...Deno.env.toObject(),
+    ...extraEnv,
+    [STACK_VARIABLE]: stackId(paths),
+  };
+  const command = serviceCommand(service.name, { get: (name) => env[name] });
+  const pid = await spawnBackground(proc, command, {
     cwd: PROJECT_ROOT,
     env,
   });

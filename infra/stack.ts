@@ -14,6 +14,7 @@ import {
   startPostgres,
   stopPostgres,
 } from "./postgres.ts";
+import { kafkaClusterRows } from "./kafka_cluster_status.ts";
 import { redisHealthy, startRedis, stopRedis } from "./redis.ts";
 import {
   type AppService,
@@ -22,7 +23,7 @@ import {
   startService,
   stopService,
 } from "./services.ts";
-import { hostPort, type InfraSettings } from "./settings.ts";
+import { hostPort, type InfraSettings, serviceKafkaEnv } from "./settings.ts";
 import { isListening } from "./processes.ts";
 import { redact } from "@sentiment/proto/config";
 import { ensureSystemPackages, JAVA, MAVEN, POSTGRES, REDIS } from "./system_packages.ts";
@@ -61,9 +62,14 @@ export async function startInfrastructure(
         [settings.topics.deadLetter, settings.topicRetention.deadLetter],
       ]),
       (topics) => say(`set retention.ms/retention.bytes of existing topics ${topics.join(", ")}`),
+      { factor: settings.kafkaReplicationFactor, minInsync: settings.kafkaMinInsyncReplicas },
     );
     if (created.length > 0) {
-      say(`created topics ${created.join(", ")} (${settings.kafkaPartitions} partitions)`);
+      say(
+        `created topics ${created.join(", ")} (${settings.kafkaPartitions} partitions, ` +
+          `${settings.kafkaReplicationFactor} replicas, min.insync.replicas ` +
+          `${settings.kafkaMinInsyncReplicas})`,
+      );
     }
     await step(
       "postgres",
@@ -138,7 +144,7 @@ export async function up(settings: InfraSettings, paths: DataPaths, say: Say): P
       if (!(await serviceExists(service))) continue;
       await step(
         service.name,
-        () => startService(service, paths, say),
+        () => startService(service, paths, say, undefined, serviceKafkaEnv(settings)),
         () => stopService(service, paths, say),
         started,
         say,
@@ -174,8 +180,12 @@ export async function infrastructureStatus(
     redisHealthy(settings.redisUrl),
     ownPostgresRunning(paths),
   ]);
+  const cluster = settings.kafkaNodes > 1 && settings.kafkaIsDefault
+    ? await kafkaClusterRows(settings, paths)
+    : [];
   return [
     { name: "kafka", healthy: kafka, detail: settings.kafkaBrokers.join(",") },
+    ...cluster,
     {
       name: "postgres",
       healthy: pg,

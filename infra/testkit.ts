@@ -19,7 +19,7 @@ import { type ProcessedComment, SOURCES, TAGS, TOPIC_DEFAULTS } from "@sentiment
 import type { Producer } from "kafkajs";
 import { PROJECT_ROOT } from "./paths.ts";
 import { netFlagsFor } from "./net_permissions.ts";
-import { createTopicsWithLeaders, kafkaHealthy } from "./kafka.ts";
+import { createTopicsWithLeaders, kafkaHealthy, topicConfig } from "./kafka.ts";
 import { postgresHealthy } from "./postgres.ts";
 import { redisHealthy } from "./redis.ts";
 import { readInfraSettings } from "./settings.ts";
@@ -27,8 +27,22 @@ import { readInfraSettings } from "./settings.ts";
 export { createTopicsWithLeaders, PROJECT_ROOT };
 export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
 export { type PrivateKafka, startPrivateKafka } from "./private_kafka.ts";
+export {
+  type PrivateKafkaCluster,
+  type PrivateKafkaNode,
+  startPrivateKafkaCluster,
+} from "./private_kafka_cluster.ts";
 export { netFlagsFor } from "./net_permissions.ts";
 export { LIBRARY_VARIABLES, settingsProblems } from "./settings_check.ts";
+export {
+  createTestNetwork,
+  netnsUnavailable,
+  removeLeftoverNamespaces,
+  rootAddresses,
+  routesIn,
+  type TestHost,
+  type TestNetwork,
+} from "./netns.ts";
 
 export interface InfraConfig {
   kafkaBrokers: string[];
@@ -114,13 +128,15 @@ export async function createTestTopics(partitions = 6): Promise<TestTopics> {
   const admin = testKafka().admin();
   await admin.connect();
   try {
+    // As many replicas as the shared Kafka gives its own topics (3 on a KAFKA_NODES=3 cluster).
+    const settings = readInfraSettings();
+    const replication = {
+      factor: settings.kafkaReplicationFactor,
+      minInsync: settings.kafkaMinInsyncReplicas,
+    };
     await createTopicsWithLeaders(
       admin,
-      Object.values(topics).map((topic) => ({
-        topic,
-        numPartitions: partitions,
-        replicationFactor: 1,
-      })),
+      Object.values(topics).map((topic) => topicConfig(topic, partitions, replication)),
     );
   } finally {
     await admin.disconnect();
@@ -251,6 +267,11 @@ export interface StartServiceOptions {
   echo?: boolean;
   /** Lines kept; older ones are dropped (a benchmark's services print for minutes). */
   maxLines?: number;
+  /**
+   * A command that runs the service, e.g. `["ip", "netns", "exec", NAME]` for a network
+   * namespace (it must exec the service, so the pid stays the service's).
+   */
+  wrap?: string[];
 }
 
 /**
@@ -272,8 +293,10 @@ export function startService(
     NO_COLOR: "1",
     ...env,
   };
-  const child = new Deno.Command(Deno.execPath(), {
+  const [program, ...prefix] = [...(options.wrap ?? []), Deno.execPath()];
+  const child = new Deno.Command(program, {
     args: [
+      ...prefix,
       "run",
       `-P=${member}`,
       // Its set names only the default addresses; a test points it at its own.

@@ -11,9 +11,14 @@
  *
  * @module
  */
-import { Kafka, type LogEntry, logLevel, Partitioners, type Producer } from "kafkajs";
+import { Kafka, type LogEntry, logLevel, type Producer } from "kafkajs";
 import type { RawComment } from "@sentiment/proto/messages";
 import type { Logger } from "@sentiment/proto/log";
+import {
+  PartitionsNotWrittenError,
+  recordingPartitioner,
+  unansweredPartitions,
+} from "./partition_check.ts";
 
 /** Options of {@link createPublisher}. */
 export interface PublisherOptions {
@@ -130,13 +135,15 @@ export function createPublisher(options: PublisherOptions): Publisher {
     logLevel: logLevel.WARN,
     logCreator: kafkaLogCreator(logger, () => unavailableSince !== null),
   });
+  // Where the messages of the send in progress went (one send at a time: see sendLoop).
+  const targeted = new Set<number>();
   const createProducer = options.createProducer ?? (() =>
     kafka.producer({
       // Idempotence makes the broker drop a retried batch it already wrote, so a retry after a
       // lost acknowledgement does not add copies beyond the intentional duplicates.
       idempotent: true,
       maxInFlightRequests: 1,
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: recordingPartitioner(targeted),
     }));
   let producer = createProducer();
   let connected = false;
@@ -154,7 +161,8 @@ export function createPublisher(options: PublisherOptions): Publisher {
       await producer.connect();
       connected = true;
     }
-    await producer.send({
+    targeted.clear();
+    const written = await producer.send({
       topic: options.topic,
       acks: -1,
       messages: batch.map(({ comment }) => ({
@@ -162,6 +170,9 @@ export function createPublisher(options: PublisherOptions): Publisher {
         value: JSON.stringify(comment),
       })),
     });
+    // kafkajs may resolve without writing a partition whose leader changed (partition_check.ts).
+    const missing = unansweredPartitions(targeted, written ?? []);
+    if (missing.length > 0) throw new PartitionsNotWrittenError(missing);
   };
 
   /**
