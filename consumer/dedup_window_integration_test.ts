@@ -9,12 +9,13 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Redis } from "ioredis";
 import { integrationTest } from "@sentiment/infra/testkit";
 import { ProcessedCommentSchema } from "@sentiment/proto/messages";
+import { createRandom } from "@sentiment/proto/random";
 import {
   asMessages,
+  jsonValue,
   publish,
   rawComment,
   readTopic,
-  seeded,
   startPipelineHarness,
   waitFor,
 } from "./test_support.ts";
@@ -30,7 +31,7 @@ integrationTest(
       RETRY_DELAYS_MS: "10,10,10,10,10",
     });
     const sql = harness.db.sql;
-    const random = seeded(19);
+    const random = createRandom(19);
     const [inside, outside] = [rawComment(random), rawComment(random)];
     const rowsOf = async (id: string) =>
       await sql<{ seq: string }[]>`SELECT seq FROM comments WHERE comment_id = ${id}`;
@@ -60,7 +61,7 @@ integrationTest(
       (all) => all.filter((m) => m.key === inside.commentId).length >= 2,
     );
     const seqs = republished.filter((m) => m.key === inside.commentId)
-      .map((m) => ProcessedCommentSchema.parse(JSON.parse(m.value!.toString())).seq);
+      .map((m) => ProcessedCommentSchema.parse(jsonValue(m)).seq);
     assertEquals(seqs, [Number(first.seq), Number(first.seq)]);
     assertEquals((await rowsOf(inside.commentId)).length, 1);
     assertEquals(await total(), 2);

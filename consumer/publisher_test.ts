@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals } from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { kafkaRefusalOf, splitBySize, unwrittenPartitions } from "./publisher.ts";
 import { partitionOfKey } from "./partitioner.ts";
+import { present } from "./test_support.ts";
 
 const sized = (sizes: number[]) => sizes.map((size, id) => ({ id, size }));
 
@@ -46,7 +47,9 @@ Deno.test("a send whose answer lacks a partition its string-keyed messages went 
     topic: "processed",
     key,
   }));
-  const all = [...new Set(chunk.map(({ key }) => partitionOfKey(key, 6)!))].map((partition) => ({
+  const all = [
+    ...new Set(chunk.map(({ key }) => present(partitionOfKey(key, 6), `partition of ${key}`))),
+  ].map((partition) => ({
     topicName: "processed",
     partition,
   }));
