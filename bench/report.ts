@@ -43,7 +43,8 @@ export interface Results {
 const BEGIN = "<!-- bench:results:begin (written by `deno task bench`; edits here are lost) -->";
 const END = "<!-- bench:results:end -->";
 
-const n = (value: number, digits = 0) =>
+/** A figure with thousands separators and `digits` decimals; "–" when there is none. */
+export const n = (value: number, digits = 0): string =>
   Number.isFinite(value)
     ? value.toLocaleString("en-US", {
       minimumFractionDigits: digits,
@@ -206,14 +207,27 @@ export function markdown(results: Results): string {
 /** Replaces the generated part of `existing` (or builds a new file around it). */
 export function spliceMarkdown(existing: string | null, generated: string): string {
   const block = `${BEGIN}\n\n${generated.trimEnd()}\n\n${END}`;
-  if (existing !== null) {
-    const begin = existing.indexOf("<!-- bench:results:begin");
-    const end = existing.indexOf(END);
-    if (begin >= 0 && end > begin) {
-      return existing.slice(0, begin) + block + existing.slice(end + END.length);
-    }
-  }
+  const replaced = existing === null
+    ? null
+    : replaceMarkedBlock(existing, "<!-- bench:results:begin", END, block);
+  if (replaced !== null) return replaced;
   return `# Benchmarks\n\n\`deno task bench\` measures the pipeline on this machine; see ` +
     `the doc comment of bench/main.ts for what each run does and its settings.\n\n## Latest figures\n\n${block}\n` +
     (existing ?? "");
+}
+
+/**
+ * `existing` with the text from the marker starting `beginPrefix` through `end` replaced by
+ * `block`; null when the markers are not there (in that order).
+ */
+export function replaceMarkedBlock(
+  existing: string,
+  beginPrefix: string,
+  end: string,
+  block: string,
+): string | null {
+  const begin = existing.indexOf(beginPrefix);
+  const stop = existing.indexOf(end);
+  if (begin < 0 || stop <= begin) return null;
+  return existing.slice(0, begin) + block + existing.slice(stop + end.length);
 }

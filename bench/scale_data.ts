@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { SOURCES, TAGS } from "@sentiment/proto/messages";
+import { createRandom } from "@sentiment/proto/random";
 
 /** A text and its language, as the corpus files give them. */
 export interface CorpusText {
@@ -34,18 +35,6 @@ export async function loadCorpus(projectRoot: string): Promise<CorpusText[]> {
     length: Math.ceil((social.length + reviews.length) / multilingual.length),
   }, () => multilingual).flat();
   return [...other, ...social, ...reviews];
-}
-
-/** A small seeded PRNG (mulberry32): the same seed gives the same table. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** The columns of each COPY line, in order. */
@@ -85,7 +74,8 @@ export interface RowsOptions {
 /** COPY text lines, oldest row first, in chunks of `chunkRows` lines. */
 export function* copyChunks(options: RowsOptions): Generator<string> {
   const { rows, corpus, endMs, spanMs, chunkRows = 5_000 } = options;
-  const random = seededRandom(options.seed ?? 7);
+  const source = createRandom(options.seed ?? 7);
+  const random = () => source.next();
   const escaped = corpus.map((item) => ({ ...item, text: copyEscape(item.text) }));
   const step = spanMs / rows;
   let lines: string[] = [];

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Machine } from "./report.ts";
+import { type Machine, n, replaceMarkedBlock } from "./report.ts";
 import type { ScaleResult, Timed } from "./scale.ts";
 
 /** The insert-rate A/B of the pipeline (run 6's drain) with and without migration 6's index. */
@@ -27,14 +27,6 @@ export interface ScaleReport {
 const BEGIN =
   "<!-- bench:scale:begin (written by `deno task bench` run 7; edits here are lost) -->";
 const END = "<!-- bench:scale:end -->";
-
-const n = (value: number, digits = 0) =>
-  Number.isFinite(value)
-    ? value.toLocaleString("en-US", {
-      minimumFractionDigits: digits,
-      maximumFractionDigits: digits,
-    })
-    : "–";
 
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -156,10 +148,6 @@ export function scaleMarkdown(report: ScaleReport): string {
 /** Puts the generated block between run 7's markers (appended at the end the first time). */
 export function spliceScaleMarkdown(existing: string, generated: string): string {
   const block = `${BEGIN}\n\n${generated.trimEnd()}\n\n${END}`;
-  const begin = existing.indexOf("<!-- bench:scale:begin");
-  const end = existing.indexOf(END);
-  if (begin >= 0 && end > begin) {
-    return existing.slice(0, begin) + block + existing.slice(end + END.length);
-  }
-  return `${existing.trimEnd()}\n\n## Scale (run 7)\n\n${block}\n`;
+  return replaceMarkedBlock(existing, "<!-- bench:scale:begin", END, block) ??
+    `${existing.trimEnd()}\n\n## Scale (run 7)\n\n${block}\n`;
 }
