@@ -7,22 +7,37 @@
 import type { Page } from "playwright-core";
 import { DEFAULT_STORAGE_KEY } from "../lib/stored_comment.ts";
 
-/** An expression, evaluated in the page: the stored rows, oldest segment first. */
+/**
+ * An expression, evaluated in the page: the stored rows, oldest segment first, or null while the
+ * manifest still names a segment that does not parse (one a test corrupted, until the next write
+ * commits a manifest without it). Returning null instead of throwing keeps a polling wait waiting.
+ */
 export const storedRowsExpression = `(() => {
   const base = ${JSON.stringify(DEFAULT_STORAGE_KEY)};
-  const manifest = JSON.parse(localStorage.getItem(base + "/manifest") ?? '{"segments":[]}');
-  return manifest.segments.flatMap(([id]) =>
-    JSON.parse(localStorage.getItem(base + "/segment/" + id) ?? "[]"));
+  const parse = (text) => { try { return JSON.parse(text); } catch { return undefined; } };
+  const manifest = parse(localStorage.getItem(base + "/manifest") ?? '{"segments":[]}');
+  if (!Array.isArray(manifest?.segments)) return null;
+  const rows = [];
+  for (const [id] of manifest.segments) {
+    const segment = parse(localStorage.getItem(base + "/segment/" + id) ?? "[]");
+    if (!Array.isArray(segment)) return null;
+    rows.push(...segment);
+  }
+  return rows;
 })()`;
 
-/** An expression: localStorage holds `n` comments. */
+/** An expression: localStorage holds `n` comments, every segment the manifest names readable. */
 export function persistedCountIs(n: number): string {
-  return `${storedRowsExpression}.length === ${n}`;
+  return `${storedRowsExpression}?.length === ${n}`;
 }
 
 /** The commentIds in the page's localStorage (with repeats, if there were any). */
-export function persistedIds(page: Page): Promise<string[]> {
-  return page.evaluate(`${storedRowsExpression}.map((row) => row.commentId)`);
+export async function persistedIds(page: Page): Promise<string[]> {
+  const ids = await page.evaluate<string[] | null>(
+    `${storedRowsExpression}?.map((row) => row.commentId) ?? null`,
+  );
+  if (ids === null) throw new Error("localStorage's manifest names a segment that does not parse");
+  return ids;
 }
 
 /** The localStorage keys of the stored comments (manifest and segments). */
