@@ -153,9 +153,64 @@ export function likePattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (char) => `\\${char}`)}%`;
 }
 
-export function commentsReader(sql: postgres.Sql): CommentsReader {
+/** A page's row: the comment and its created_at as a cursor key. */
+type PageRow = CommentRow & { created_key: string };
+
+/**
+ * A row of one window of a search's walk (see searchRows): a hit (or the comment's columns
+ * NULL when the window held none) and the window's summary.
+ */
+type WindowRow = PageRow & {
+  scanned: string;
+  /** The window's oldest key, where the next step starts; NULL for an empty window. */
+  edge_key: string | null;
+  edge_id: string;
+  newest_key: string;
+  table_oldest: string | null;
+};
+
+/** How a search chooses its way (see searchRows). */
+export interface SearchTuning {
+  /** Rows the first window of a search walks. */
+  firstWindow: number;
+  /** Walk on while the rest of the page is expected within this many rows. */
+  walkRows: number;
+  /** The most rows one window walks. */
+  maxWindow: number;
+  /**
+   * The most rows of a time slice: beyond about 100 000 the planner drops the time index
+   * from the BitmapAnd (it underestimates the trigram index's matches) and reads every match.
+   */
+  maxSliceRows: number;
+  /** Relative costs (µs, measured at 10 M rows, bench run 7). */
+  costs: {
+    /** Reading the trigram index's entries for a term. */
+    indexScan: number;
+    /** One row's entry in the time index of a slice. */
+    timeRow: number;
+    /** One match read from the heap and rechecked. */
+    matchRow: number;
+  };
+}
+
+export const DEFAULT_SEARCH_TUNING: SearchTuning = {
+  firstWindow: 2_000,
+  walkRows: 8_000,
+  maxWindow: 12_000,
+  maxSliceRows: 80_000,
+  costs: { indexScan: 10_000, timeRow: 0.1, matchRow: 10 },
+};
+
+export function commentsReader(
+  sql: postgres.Sql,
+  tuning: SearchTuning = DEFAULT_SEARCH_TUNING,
+): CommentsReader {
   const empty = sql``;
   const columns = commentColumns(sql);
+  /** A timestamp as a cursor key's text (microseconds, UTC). */
+  const keyText = (value: postgres.PendingQuery<postgres.Row[]>) =>
+    sql`to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
+  const createdKey = sql`${keyText(sql`created_at`)} AS created_key`;
   return {
     page: (filter) => readPage(filter),
     async byId(commentId) {
@@ -168,25 +223,14 @@ export function commentsReader(sql: postgres.Sql): CommentsReader {
   // Timestamps go as text (`::text::timestamptz`): typed as timestamptz, postgres.js would
   // pass them through a JS Date, which keeps milliseconds only; a cursor needs microseconds.
   async function readPage(filter: CommentsFilter): Promise<CommentsPage> {
-    const rows = await sql<(CommentRow & { created_key: string })[]>`
-        SELECT ${columns},
-               to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')
-                 AS created_key
+    const rows = filter.q === undefined
+      ? await sql<PageRow[]>`
+        SELECT ${columns}, ${createdKey}
           FROM comments
-         WHERE true
-           ${filter.tag ? sql`AND tag = ${filter.tag}` : empty}
-           ${filter.source ? sql`AND source = ${filter.source}` : empty}
-           ${filter.language ? sql`AND language = ${filter.language}` : empty}
-           ${filter.from ? sql`AND created_at >= ${filter.from}::text::timestamptz` : empty}
-           ${filter.to ? sql`AND created_at < ${filter.to}::text::timestamptz` : empty}
-           ${filter.q ? sql`AND text ILIKE ${likePattern(filter.q)}` : empty}
-           ${
-      filter.after
-        ? sql`AND (created_at, comment_id) < (${filter.after.t}::text::timestamptz, ${filter.after.id}::text)`
-        : empty
-    }
+         WHERE true ${filters(filter)} ${keysetBefore(filter.after)}
          ORDER BY created_at DESC, comment_id DESC
-         LIMIT ${filter.limit + 1}`;
+         LIMIT ${filter.limit + 1}`
+      : await searchRows(filter, filter.q);
     const more = rows.length > filter.limit;
     const items = rows.slice(0, filter.limit);
     const last = items[items.length - 1];
@@ -194,6 +238,154 @@ export function commentsReader(sql: postgres.Sql): CommentsReader {
       items: items.map(rowToComment),
       nextCursor: more && last ? encodeCursor({ t: last.created_key, id: last.comment_id }) : null,
     };
+  }
+
+  /** Every filter but `q`, as `AND …` conditions. */
+  function filters(filter: CommentsFilter): postgres.PendingQuery<postgres.Row[]> {
+    return sql`
+      ${filter.tag ? sql`AND tag = ${filter.tag}` : empty}
+      ${filter.source ? sql`AND source = ${filter.source}` : empty}
+      ${filter.language ? sql`AND language = ${filter.language}` : empty}
+      ${filter.from ? sql`AND created_at >= ${filter.from}::text::timestamptz` : empty}
+      ${filter.to ? sql`AND created_at < ${filter.to}::text::timestamptz` : empty}`;
+  }
+
+  function keysetBefore(key: CursorKey | undefined): postgres.PendingQuery<postgres.Row[]> {
+    return key
+      ? sql`AND (created_at, comment_id) < (${key.t}::text::timestamptz, ${key.id}::text)`
+      : empty;
+  }
+
+  /**
+   * The first `limit + 1` matches of a search after the cursor, newest first, by whichever way
+   * is cheapest for this term, decided on what the newest rows show of it.
+   *
+   * PostgreSQL's own choice is not robust here: it estimates how many rows `ILIKE '%q%'`
+   * matches from a sample of texts, off by orders of magnitude for words of one language
+   * (bench run 7: `q=nicht` p95 110 ms at 3 M rows), and then either walks the newest-first
+   * index testing every row (cheap when many rows match) or takes every match from the
+   * trigram index and sorts them (cheap when few do) — each very slow for the other kind.
+   * Here a first window of the newest rows is walked: it answers common terms and measures
+   * the term's share of rows and the rows' rate in time. Then, by that share:
+   * - walk on, when the rest of the page is a few thousand rows away;
+   * - or ask the trigram index for the matches of a time slice just older than the window,
+   *   sized to hold the rest of the page (a BitmapAnd of the trigram index and the time
+   *   index: the heap is read for the slice's matches only);
+   * - or, for rare terms and misses, take every older match from the trigram index.
+   * Windows, slices and the final step cover consecutive key ranges, so the page is exactly
+   * what one query would give.
+   */
+  async function searchRows(filter: CommentsFilter, q: string): Promise<PageRow[]> {
+    const pattern = likePattern(q);
+    const need = filter.limit + 1;
+    const found: PageRow[] = [];
+    let before = filter.after;
+    // Rows of the filter's range searched so far (walked, or estimated for slices).
+    let covered = 0;
+    let window = tuning.firstWindow;
+    let rate = Infinity;
+    let oldestMs = -Infinity;
+    let edgeMs = Infinity;
+    for (;;) {
+      const wanted = need - found.length;
+      // Only keys go through the window and its sorts; whole rows are read for the hits.
+      const rows = await sql<WindowRow[]>`
+        WITH recent AS MATERIALIZED (
+          SELECT seq, created_at, comment_id, text ILIKE ${pattern} AS hit
+            FROM comments
+           WHERE true ${filters(filter)} ${keysetBefore(before)}
+           ORDER BY created_at DESC, comment_id DESC
+           LIMIT ${window}),
+        edge AS (SELECT created_at, comment_id FROM recent ORDER BY created_at, comment_id LIMIT 1),
+        hits AS (
+          SELECT seq FROM recent WHERE hit ORDER BY created_at DESC, comment_id DESC
+           LIMIT ${wanted})
+        SELECT summary.*, ${keyText(sql`edge.created_at`)} AS edge_key, edge.comment_id AS edge_id,
+               page.*
+          FROM (SELECT count(*) AS scanned, ${keyText(sql`max(created_at)`)} AS newest_key,
+                       (SELECT ${keyText(sql`min(created_at)`)} FROM comments) AS table_oldest
+                  FROM recent) AS summary
+          LEFT JOIN edge ON true
+          LEFT JOIN (SELECT ${columns}, ${createdKey}
+                       FROM comments WHERE seq IN (SELECT seq FROM hits)) AS page ON true
+         ORDER BY page.created_at DESC, page.comment_id DESC`;
+      const [summary] = rows;
+      found.push(...rows.filter((row) => row.seq !== null));
+      const inWindow = Number(summary.scanned);
+      // A short window reached the last row of the filter's range: every match is in.
+      if (summary.edge_key === null || inWindow < window || found.length >= need) {
+        return found.slice(0, need);
+      }
+      before = { t: summary.edge_key, id: summary.edge_id };
+      edgeMs = Date.parse(summary.edge_key);
+      if (covered === 0) {
+        // Rows per ms of the filter's range, as the newest rows arrived (created_at is about
+        // the arrival order); the oldest row bounds what is left.
+        const spanMs = Date.parse(summary.newest_key) - edgeMs;
+        rate = spanMs > 0 ? inWindow / spanMs : Infinity;
+        oldestMs = Math.max(
+          Date.parse(summary.table_oldest ?? summary.edge_key),
+          filter.from ? Date.parse(filter.from) : -Infinity,
+        );
+      }
+      covered += inWindow;
+      for (;;) {
+        const rest = need - found.length;
+        const share = (found.length + 0.5) / covered;
+        const walkRows = rest / share;
+        if (walkRows <= tuning.walkRows) {
+          window = Math.min(tuning.maxWindow, Math.ceil(walkRows * 1.5));
+          break;
+        }
+        const remaining = rate * Math.max(0, edgeMs - oldestMs);
+        const sliceRows = Math.min(tuning.maxSliceRows, (2 * rest) / share);
+        const slices = Math.ceil(walkRows / sliceRows);
+        const c = tuning.costs;
+        const slicesCost = slices * (c.indexScan + sliceRows * (c.timeRow + c.matchRow * share));
+        const allCost = c.indexScan + remaining * share * c.matchRow;
+        const lowerMs = Math.floor(edgeMs - sliceRows / rate);
+        if (!(lowerMs > oldestMs && lowerMs < edgeMs) || slicesCost >= allCost) {
+          return [...found, ...await indexMatches(filter, pattern, before, undefined, rest)];
+        }
+        const lower = new Date(lowerMs).toISOString();
+        found.push(...await indexMatches(filter, pattern, before, lower, rest));
+        if (found.length >= need) return found;
+        // Next: everything older than the slice ('' sorts before every comment id).
+        before = { t: lower, id: "" };
+        edgeMs = lowerMs;
+        covered += sliceRows;
+      }
+    }
+  }
+
+  /**
+   * The newest `limit` matches older than `before` (and not older than `from`) from the
+   * trigram index. MATERIALIZED: every match of the range first, then the newest of them;
+   * inlined, the planner could go back to walking the newest-first index.
+   */
+  function indexMatches(
+    filter: CommentsFilter,
+    pattern: string,
+    before: CursorKey | undefined,
+    from: string | undefined,
+    limit: number,
+  ): Promise<PageRow[]> {
+    return sql<PageRow[]>`
+      WITH matches AS MATERIALIZED (
+        SELECT seq, created_at, comment_id
+          FROM comments
+         WHERE text ILIKE ${pattern} ${filters(filter)} ${keysetBefore(before)}
+           ${
+      from
+        ? sql`AND created_at >= ${from}::text::timestamptz -- a slice
+`
+        : empty
+    })
+      SELECT ${columns}, ${createdKey}
+        FROM comments
+       WHERE seq IN (SELECT seq FROM matches ORDER BY created_at DESC, comment_id DESC
+                      LIMIT ${limit})
+       ORDER BY created_at DESC, comment_id DESC`;
   }
 }
 

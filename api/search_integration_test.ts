@@ -7,7 +7,12 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import postgres from "postgres";
 import { createTestDatabase, integrationTest, storeComments } from "@sentiment/infra/testkit";
-import { type CommentsFilter, commentsReader } from "./comments_query.ts";
+import {
+  type CommentsFilter,
+  commentsReader,
+  DEFAULT_SEARCH_TUNING,
+  type SearchTuning,
+} from "./comments_query.ts";
 
 const TEXTS: Record<string, string> = {
   de: "Die größte Überraschung: der Akku hält ewig",
@@ -107,6 +112,112 @@ integrationTest(
       withTag,
       expected.filter((id) => Number(id.slice(1)) % 5 === 0),
     );
+  },
+);
+
+integrationTest(
+  "a search walks windows, takes time slices or every match from the trigram index: the same pages every way",
+  async () => {
+    await using db = await createTestDatabase();
+    const base = Date.UTC(2026, 0, 1);
+    // A term common among the newest rows and rare further back (where the index is cheaper
+    // than walking), one spread evenly, and one in a few old rows only.
+    await storeComments(
+      db.sql,
+      Array.from({ length: 1200 }, (_, i) => {
+        const words = [
+          (i >= 1000 && i % 3 === 0) || i % 97 === 0 ? "Akku" : "",
+          i % 7 === 0 ? "Display" : "",
+          i < 40 && i % 4 === 0 ? "Kamera" : "",
+        ];
+        return {
+          commentId: `c${String(i).padStart(4, "0")}`,
+          createdAt: new Date(base + Math.floor(i / 3) * 1000),
+          text: `${words.join(" ")} comment ${i}`,
+          source: i % 2 === 0 ? "reddit" : "youtube",
+          tag: i % 5 === 0 ? "NEGATIVE" : "POSITIVE",
+        };
+      }),
+    );
+    const costs = DEFAULT_SEARCH_TUNING.costs;
+    const tunings: Record<string, SearchTuning> = {
+      default: DEFAULT_SEARCH_TUNING,
+      "walk only": { ...DEFAULT_SEARCH_TUNING, firstWindow: 5, walkRows: Infinity, maxWindow: 40 },
+      "index at once": {
+        ...DEFAULT_SEARCH_TUNING,
+        firstWindow: 1,
+        walkRows: 0,
+        costs: { ...costs, indexScan: 0, matchRow: 0 },
+      },
+      "windows, slices, index": {
+        firstWindow: 8,
+        walkRows: 30,
+        maxWindow: 64,
+        maxSliceRows: 40,
+        costs: { indexScan: 0, timeRow: 0, matchRow: 1 },
+      },
+    };
+    const filters: Partial<CommentsFilter>[] = [
+      { q: "akku" },
+      { q: "DISPLAY", source: "reddit" },
+      { q: "kamera", tag: "NEGATIVE" },
+      {
+        q: "akku",
+        from: new Date(base + 50_000).toISOString(),
+        to: new Date(base + 380_000).toISOString(),
+      },
+      { q: "zzzzqqq" },
+    ];
+    // Which ways each tuning took, from the statements sent.
+    const ways: Record<string, Set<string>> = {};
+    let tuningName = "";
+    const sql = postgres(db.url, {
+      max: 1,
+      onnotice: () => {},
+      debug: (_connection, query) => {
+        const way = query.includes("recent AS MATERIALIZED")
+          ? "window"
+          : !query.includes("matches AS MATERIALIZED")
+          ? "other"
+          : query.includes("-- a slice")
+          ? "slice"
+          : "index";
+        (ways[tuningName] ??= new Set()).add(way);
+      },
+    });
+    try {
+      for (const filter of filters) {
+        const expected = (await db.sql<{ comment_id: string }[]>`
+        SELECT comment_id FROM comments
+         WHERE text ILIKE ${"%" + filter.q + "%"}
+           ${filter.source ? db.sql`AND source = ${filter.source}` : db.sql``}
+           ${filter.tag ? db.sql`AND tag = ${filter.tag}` : db.sql``}
+           ${filter.from ? db.sql`AND created_at >= ${filter.from}` : db.sql``}
+           ${filter.to ? db.sql`AND created_at < ${filter.to}` : db.sql``}
+         ORDER BY created_at DESC, comment_id DESC`).map((row) => row.comment_id);
+        for (const [name, tuning] of Object.entries(tunings)) {
+          const reader = commentsReader(sql, tuning);
+          tuningName = name;
+          for (const limit of [1, 6, 50]) {
+            const walked: string[] = [];
+            let after: CommentsFilter["after"];
+            for (let pages = 0; pages < 500; pages++) {
+              const page = await reader.page({ ...filter, limit, after });
+              ok(page.items.length <= limit);
+              walked.push(...page.items.map((item) => item.commentId));
+              if (!page.nextCursor) break;
+              after = JSON.parse(atob(page.nextCursor.replace(/-/g, "+").replace(/_/g, "/")));
+            }
+            assertEquals(walked, expected, `${JSON.stringify(filter)}, ${name}, limit ${limit}`);
+          }
+        }
+      }
+      assertEquals([...ways["walk only"]], ["window"]);
+      assertEquals([...ways["index at once"]].sort(), ["index", "window"]);
+      assertEquals([...ways["windows, slices, index"]].sort(), ["index", "slice", "window"]);
+    } finally {
+      await sql.end();
+    }
   },
 );
 

@@ -24,6 +24,50 @@ export async function storedCount(sql: TestDatabase["sql"]): Promise<number> {
   return count;
 }
 
+/**
+ * When the first comment the producer generated after `since` was stored (epoch ms), or
+ * undefined while none is. Comments generated before `since` may still be stored after it from
+ * what the consumer already held; only a comment made after the fault shows that the whole
+ * path (producer → raw topic → consumer → store) works again.
+ */
+export async function firstStoredCreatedAfter(
+  sql: TestDatabase["sql"],
+  since: number,
+): Promise<number | undefined> {
+  const [{ at }] = await sql<{ at: Date | null }[]>`
+    SELECT min(processed_at) AS at FROM comments WHERE created_at > ${new Date(since)}`;
+  return at?.getTime();
+}
+
+/**
+ * Polls `measure` until it reaches `target`. Fails only when the figure has not grown for
+ * `stallMs`, so a slow, shared machine gets as long as it keeps moving, and a stuck pipeline
+ * fails with how far it got.
+ */
+export async function waitForGrowth(
+  what: string,
+  measure: () => Promise<number> | number,
+  target: number,
+  stallMs: number,
+  fail: () => string | undefined = () => undefined,
+): Promise<void> {
+  let best = -1;
+  let grewAt = Date.now();
+  while (true) {
+    const problem = fail();
+    if (problem !== undefined) throw new Error(`${what}: ${problem}`);
+    const value = await Promise.resolve(measure()).catch(() => best);
+    if (value >= target) return;
+    if (value > best) {
+      best = value;
+      grewAt = Date.now();
+    } else if (Date.now() - grewAt > stallMs) {
+      throw new Error(`${what}: stuck at ${best} of ${target} for ${stallMs} ms`);
+    }
+    await sleep(250);
+  }
+}
+
 /** Stored-count samples every 250 ms, to measure how long nothing was stored. */
 export function watchProgress(sql: TestDatabase["sql"]) {
   const samples: { at: number; count: number }[] = [];
