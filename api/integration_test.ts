@@ -198,17 +198,23 @@ integrationTest(
   async () => {
     await using t = await setup();
     const client = await openStream(t.api.url);
-    const [stored] = await storeComments(t.db.sql, [{ source: "trustpilot" }]);
-    const enriched = {
-      ...stored,
-      score: 0.5,
-      language: "fr",
-      reasons: ["super"],
-      author: "not part of the contract",
-    };
-    await t.producer.send({
-      topic: t.topics.processed,
-      messages: [{ key: stored.commentId, value: JSON.stringify(enriched) }],
+    // The row commits only once the api has taken the Kafka payload: committed first, a slow send
+    // (a new topic's leader not elected yet) let the api read the bare row from PostgreSQL.
+    const enriched = await t.db.sql.begin(async (tx) => {
+      const [stored] = await storeComments(tx, [{ source: "trustpilot" }]);
+      const enriched = {
+        ...stored,
+        score: 0.5,
+        language: "fr",
+        reasons: ["super"],
+        author: "not part of the contract",
+      };
+      await t.producer.send({
+        topic: t.topics.processed,
+        messages: [{ key: stored.commentId, value: JSON.stringify(enriched) }],
+      });
+      await eventually(() => t.api.sequencer.watermark >= stored.seq || undefined);
+      return enriched;
     });
     const [event] = await client.next(1);
     const { author: _author, ...expected } = enriched;
