@@ -19,15 +19,6 @@ export interface DlqConfig {
   readTimeoutMs: number;
 }
 
-/** Variables {@link readDlqConfig} reads (the `ops` permission set lists the same). */
-export const DLQ_CONFIG_VARIABLES = [
-  "KAFKA_BROKERS",
-  TOPIC_DEFAULTS.raw.env,
-  TOPIC_DEFAULTS.deadLetter.env,
-  "KAFKA_TOPIC_DLQ_REPLAYS",
-  "DLQ_READ_TIMEOUT_MS",
-] as const;
-
 /** Reads and checks the settings; throws ConfigError naming the first bad variable. */
 export function readDlqConfig(env: EnvSource): DlqConfig {
   const deadLetterTopic = envString(

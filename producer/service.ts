@@ -13,7 +13,7 @@ import { createCommentGenerator } from "./generator.ts";
 import { createProducerMetrics } from "./metrics.ts";
 import { createPacer } from "./pacer.ts";
 import { createPublisher } from "./publisher.ts";
-import { createRandom, randomSeed } from "./random.ts";
+import { createRandom, randomSeed } from "@sentiment/proto/random";
 import { emptyStats, runProducer } from "./run.ts";
 import { openTruthFile, type TruthWriter } from "./truth_file.ts";
 
