@@ -282,7 +282,14 @@ export function commentsReader(
     let before = filter.after;
     // Rows of the filter's range searched so far (walked, or estimated for slices).
     let covered = 0;
-    let window = tuning.firstWindow;
+    // Each of these filters beyond the first is checked row by row on the walk (no index has
+    // two of them), so the walk reads about four times the rows for each: smaller windows.
+    const unindexed = Math.max(
+      0,
+      [filter.tag, filter.source, filter.language].filter(Boolean).length - 1,
+    );
+    const walkScale = 4 ** -unindexed;
+    let window = Math.max(1, Math.ceil(tuning.firstWindow * walkScale));
     let rate = Infinity;
     let oldestMs = -Infinity;
     let edgeMs = Infinity;
@@ -333,7 +340,7 @@ export function commentsReader(
         const rest = need - found.length;
         const share = (found.length + 0.5) / covered;
         const walkRows = rest / share;
-        if (walkRows <= tuning.walkRows) {
+        if (walkRows <= tuning.walkRows * walkScale) {
           window = Math.min(tuning.maxWindow, Math.ceil(walkRows * 1.5));
           break;
         }
