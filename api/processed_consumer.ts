@@ -59,6 +59,15 @@ export interface ProcessedConsumer {
 /** Longest wait between two attempts to start the reader. */
 const RESTART_MAX_MS = 5_000;
 
+/**
+ * How often the read positions are committed. kafkajs's autoCommit awaits one commit request
+ * after every partition's batch before it fetches again: six round trips between two fetches,
+ * each a hop every live comment waited for. The positions only matter when kafkajs restarts the
+ * reader after a crash (a fresh start uses a new group), and the sequencer fills any gap from
+ * PostgreSQL, so a commit now and then is enough.
+ */
+const COMMIT_INTERVAL_MS = 1_000;
+
 export function createProcessedConsumer(options: ProcessedConsumerOptions): ProcessedConsumer {
   const { log } = options;
   const kafka = new Kafka({
@@ -82,10 +91,34 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
   let notRunning = "starting: joining the processed-comments group";
   let received = 0;
   let invalid = 0;
+  /** Next offset to read per partition, not yet committed. */
+  const positions = new Map<number, string>();
+  let committing = false;
+  const commitPositions = async () => {
+    if (committing || positions.size === 0 || !joined) return;
+    committing = true;
+    const offsets = [...positions].map(([partition, offset]) => ({
+      topic: options.topic,
+      partition,
+      offset,
+    }));
+    positions.clear();
+    try {
+      await consumer.commitOffsets(offsets);
+    } catch (error) {
+      // A rebalance or a broker away: the next interval commits the newer positions.
+      log.debug("could not commit the processed-comments positions", { error: String(error) });
+    } finally {
+      committing = false;
+    }
+  };
+  let commitTimer: ReturnType<typeof setInterval> | undefined;
   /** Resolves the wait of a running `start` loop: after a crash for good, or on stop. */
   let restart: () => void = () => {};
   consumer.on(consumer.events.GROUP_JOIN, () => {
     joined = true;
+    // Positions of partitions read under the old assignment are not this member's to commit.
+    positions.clear();
     log.info("joined processed-comments group", { groupId: options.groupId });
   });
   consumer.on(consumer.events.CRASH, (event) => {
@@ -127,9 +160,13 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: false });
     await consumer.run({
+      autoCommit: false,
       eachBatchAutoResolve: true,
       eachBatch: async ({ batch }) => {
         for (const message of batch.messages) handle(message, batch.partition);
+        if (batch.messages.length > 0) {
+          positions.set(batch.partition, String(Number(batch.lastOffset()) + 1));
+        }
         await Promise.resolve();
       },
     });
@@ -137,6 +174,7 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
 
   return {
     async start() {
+      if (!stopped) commitTimer ??= setInterval(commitPositions, COMMIT_INTERVAL_MS);
       let delay = 300;
       while (!stopped) {
         // Set before running, so a crash at any point after is seen.
@@ -171,6 +209,7 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
     state: () => joined ? true : notRunning,
     async stop() {
       stopped = true;
+      clearInterval(commitTimer);
       restart();
       await consumer.disconnect().catch(() => {});
       if (options.deleteGroupOnStop) {

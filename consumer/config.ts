@@ -54,6 +54,8 @@ export interface ConsumerConfig {
   batchSize: number;
   /** Pipeline passes running at once, so one pass's I/O overlaps another's. */
   concurrency: number;
+  /** How long fresh messages wait for the rest of their fetch before a short pass starts. */
+  gatherMs: number;
   /** Longest wait between attempts to reach PostgreSQL, Redis or Kafka while one is down. */
   infraRetryMaxMs: number;
   /** How long a graceful shutdown waits for work in progress before abandoning it. */
@@ -154,7 +156,9 @@ export const CONSUMER_SETTINGS = {
   },
   maxInFlight: {
     name: "MAX_IN_FLIGHT",
-    default: 20_000,
+    // 8 000 held the drain run's peak RSS at 362 MiB where 20 000 took 505 MiB (each item keeps
+    // a view into its fetch response alive); 2.7 passes of BATCH_SIZE still keep 4 passes fed.
+    default: 8_000,
     parse: int({ min: 1, max: 1_000_000 }),
     doc: "comments held in memory at most (at least BATCH_SIZE)",
   },
@@ -171,6 +175,14 @@ export const CONSUMER_SETTINGS = {
     default: 4,
     parse: int({ min: 1, max: 64 }),
     doc: "pipeline passes running at once",
+  },
+  // One fetch arrives a partition at a time; 2 ms lets its six partitions share one pass (one
+  // Redis, gRPC, INSERT and produce round trip instead of six) at a cost of 2 ms of latency.
+  gatherMs: {
+    name: "PIPELINE_GATHER_MS",
+    default: 2,
+    parse: int({ min: 0, max: 1_000 }),
+    doc: "wait for the rest of a fetch before a pass of fewer than BATCH_SIZE starts (0: none)",
   },
   infraRetryMaxMs: {
     name: "INFRA_RETRY_MAX_MS",

@@ -37,6 +37,12 @@ export interface FlowOptions {
   batchSize: number;
   concurrency: number;
   maxInFlight: number;
+  /**
+   * How long fresh messages wait for more before a pass starts on fewer than `batchSize`
+   * (0: at once). kafkajs hands over one fetch a partition at a time; without the wait each
+   * partition became a pass of its own, with its own Redis, gRPC, INSERT and produce round trips.
+   */
+  gatherMs?: number;
   clock?: () => number;
 }
 
@@ -68,6 +74,7 @@ export class Flow {
   #committing: Promise<void> | null = null;
   #commitAgain = false;
   #commitTimer: ReturnType<typeof setTimeout> | undefined;
+  #gatherTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly runner: PassRunner,
@@ -148,7 +155,7 @@ export class Flow {
       resolveTo = lastOffset;
     }
     this.stats.received += taken;
-    this.#pump();
+    this.#pumpSoon();
     if (taken === 0) this.#requestCommit();
     return { next, resolveTo };
   }
@@ -220,6 +227,8 @@ export class Flow {
     this.#stopping = true;
     this.#updatePause();
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#gatherTimer);
+    this.#gatherTimer = undefined;
     const abandoned = this.queued + this.scheduler.size;
     this.#queue = [];
     this.#queueHead = 0;
@@ -264,6 +273,22 @@ export class Flow {
   dependenciesChanged(): void {
     this.#updatePause();
     this.#pump();
+  }
+
+  /**
+   * Starts passes once the rest of the fetch had `gatherMs` to arrive, or at once when a full
+   * pass is queued: the partitions of one fetch then share one pass.
+   */
+  #pumpSoon(): void {
+    const gatherMs = this.options.gatherMs ?? 0;
+    if (gatherMs <= 0 || this.queued >= this.options.batchSize) {
+      this.#pump();
+      return;
+    }
+    this.#gatherTimer ??= setTimeout(() => {
+      this.#gatherTimer = undefined;
+      this.#pump();
+    }, gatherMs);
   }
 
   #pump(): void {

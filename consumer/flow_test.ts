@@ -27,7 +27,9 @@ class ScriptedRunner implements PassRunner {
 }
 
 function setup(
-  options: Partial<{ maxInFlight: number; batchSize: number; concurrency: number }> = {},
+  options: Partial<
+    { maxInFlight: number; batchSize: number; concurrency: number; gatherMs: number }
+  > = {},
 ) {
   const runner = new ScriptedRunner();
   const commits: CommitPoint[][] = [];
@@ -49,6 +51,7 @@ function setup(
       batchSize: options.batchSize ?? 100,
       concurrency: options.concurrency ?? 1,
       maxInFlight: options.maxInFlight ?? 1000,
+      gatherMs: options.gatherMs,
     },
   );
   guard.onChange = () => flow.dependenciesChanged();
@@ -79,6 +82,24 @@ Deno.test("finished work is committed up to the next offset", async () => {
   await tick(5);
   assertEquals(lastCommitted(commits, 0), "5");
   assertEquals(flow.inFlight, 0);
+});
+
+Deno.test("the partitions of one fetch, offered one after another, share one pass", async () => {
+  const { flow, runner, commits } = setup({ concurrency: 4, gatherMs: 5 });
+  flow.offer("raw", 0, messages(0, 3), "2");
+  flow.offer("raw", 1, messages(10, 2), "11");
+  flow.offer("raw", 2, messages(20, 1), "20");
+  assertEquals(runner.passes, []);
+  await tick(20);
+  assertEquals(runner.passes, [["0", "1", "2", "10", "11", "20"]]);
+  assertEquals([0, 1, 2].map((p) => lastCommitted(commits, p)), ["3", "12", "21"]);
+});
+
+Deno.test("a full pass of fresh messages starts without waiting for more", () => {
+  const { flow, runner } = setup({ batchSize: 4, gatherMs: 1_000 });
+  flow.offer("raw", 0, messages(0, 4), "3");
+  assertEquals(runner.passes, [["0", "1", "2", "3"]]);
+  return flow.stop(100);
 });
 
 Deno.test("an item waiting for its retry holds its partition's commit, not the flow", async () => {

@@ -61,7 +61,9 @@ export class KafkaIntake {
       heartbeatInterval: Math.max(500, Math.floor(sessionTimeoutMs / 10)),
       allowAutoTopicCreation: false,
       maxBytesPerPartition: 1_048_576,
-      maxBytes: 10_485_760,
+      // 2 MiB (not 10): a fetch response stays alive while any message viewing it is in flight,
+      // so its size multiplies the memory held; 2 MiB is still ~5 000 comments per fetch.
+      maxBytes: 2_097_152,
       // Also how long kafkajs sleeps between looks while paused: resume promptly after an outage.
       maxWaitTimeInMs: 1_000,
     });

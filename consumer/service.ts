@@ -110,6 +110,7 @@ export function start(config: ConsumerConfig, logger: Logger): Promise<RunningCo
       batchSize: config.batchSize,
       concurrency: config.concurrency,
       maxInFlight: config.maxInFlight,
+      gatherMs: config.gatherMs,
     },
   );
   inFlight.count = () => flow.inFlight;
