@@ -282,10 +282,18 @@ export function commentsReader(
     let before = filter.after;
     // Rows of the filter's range searched so far (walked, or estimated for slices).
     let covered = 0;
-    let window = tuning.firstWindow;
+    // Each of these filters beyond the first is checked row by row on the walk (no index has
+    // two of them), so the walk reads about four times the rows for each: smaller windows.
+    const unindexed = Math.max(
+      0,
+      [filter.tag, filter.source, filter.language].filter(Boolean).length - 1,
+    );
+    const walkScale = 4 ** -unindexed;
+    let window = Math.max(1, Math.ceil(tuning.firstWindow * walkScale));
     let rate = Infinity;
     let oldestMs = -Infinity;
     let edgeMs = Infinity;
+    let newestMs: number | undefined;
     for (;;) {
       const wanted = need - found.length;
       // Only keys go through the window and its sorts; whole rows are read for the hits.
@@ -318,22 +326,25 @@ export function commentsReader(
       }
       before = { t: summary.edge_key, id: summary.edge_id };
       edgeMs = Date.parse(summary.edge_key);
-      if (covered === 0) {
-        // Rows per ms of the filter's range, as the newest rows arrived (created_at is about
-        // the arrival order); the oldest row bounds what is left.
-        const spanMs = Date.parse(summary.newest_key) - edgeMs;
-        rate = spanMs > 0 ? inWindow / spanMs : Infinity;
+      newestMs ??= Date.parse(summary.newest_key);
+      covered += inWindow;
+      // Rows per ms of the filter's range, as the newest rows arrived (created_at is about
+      // the arrival order); the oldest row bounds what is left.
+      rate = newestMs > edgeMs ? covered / (newestMs - edgeMs) : Infinity;
+      if (oldestMs === -Infinity) {
         oldestMs = Math.max(
           Date.parse(summary.table_oldest ?? summary.edge_key),
           filter.from ? Date.parse(filter.from) : -Infinity,
         );
       }
-      covered += inWindow;
       for (;;) {
         const rest = need - found.length;
         const share = (found.length + 0.5) / covered;
         const walkRows = rest / share;
-        if (walkRows <= tuning.walkRows) {
+        // A window whose rows share one created_at (a burst stored at once) gives no rate
+        // to size a slice by, and its texts may be unlike the older rows': walk on a while.
+        const noRate = !Number.isFinite(rate) && covered < 4 * tuning.walkRows * walkScale;
+        if (noRate || walkRows <= tuning.walkRows * walkScale) {
           window = Math.min(tuning.maxWindow, Math.ceil(walkRows * 1.5));
           break;
         }

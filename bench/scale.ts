@@ -52,16 +52,27 @@ export interface ScaleResult {
   indexBuildSeconds: Record<string, number>;
   sizesMiB: { table: number; indexes: Record<string, number>; total: number };
   perMillionMiB: { table: number; indexes: number; trigramIndex: number; total: number };
-  api: Timed[];
-  search: {
+  /** Steps that failed (the run goes on to the next one). */
+  failures: string[];
+  api?: Timed[];
+  search?: {
     trigram: Timed[];
     fullText?: Timed[];
     fullTextIndexMiB?: number;
     fullTextBuildSeconds?: number;
   };
-  /** Rows/s of the consumer's insert statement (3 000 rows) into the full table. */
-  storeRate: { withoutTrigram: number; withTrigram: number };
-  retention: {
+  /**
+   * Rows/s of the consumer's insert statement (3 000 rows) into the full table: no text index,
+   * the full-text index alone, the trigram index (GIN fastupdate on, the default) and the
+   * trigram index with fastupdate off.
+   */
+  storeRate: {
+    withoutTrigram: number;
+    withFullText?: number;
+    withTrigram: number;
+    withTrigramNoFastupdate?: number;
+  };
+  retention?: {
     deleted: number;
     chunks: number;
     seconds: number;
@@ -76,15 +87,26 @@ export interface ScaleResult {
 }
 
 /** The searches measured, through the api and in SQL for both index kinds. */
-const SEARCHES: { label: string; q: string; source?: string }[] = [
+const SEARCHES: { label: string; q: string; source?: string; tag?: string }[] = [
   { label: "search hit, common word", q: "battery" },
   { label: "search hit, word in German text", q: "nicht" },
   { label: "search hit, uncommon word (0.15 % of rows)", q: "slow" },
   { label: "search hit, rare @mention", q: "@u48213" },
+  { label: "search hit, @mention prefix (0.1 % of rows)", q: "@u482" },
+  {
+    label: "search + tag + source filter, German word",
+    q: "nicht",
+    source: "reddit",
+    tag: "NEGATIVE",
+  },
   { label: "search miss", q: "zzzzqqq" },
   { label: "search miss, common letters", q: "batteryzz" },
   { label: "search + source filter", q: "slow", source: "reddit" },
 ];
+
+/** The full-text alternative: words of any language, no stemming ('simple'). */
+const FULL_TEXT_INDEX =
+  "CREATE INDEX comments_text_fts_idx ON comments USING gin (to_tsvector('simple', text))";
 
 const REPEAT = 40;
 const WARMUP = 3;
@@ -137,46 +159,83 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     await sql`ALTER TABLE comments ENABLE TRIGGER comments_counted`;
     await sql`VACUUM (ANALYZE) comments`;
 
-    say("run 7: the consumer's insert statement without the trigram index");
+    const failures: string[] = [];
+    /** Runs one step; a failure is recorded and the run goes on. */
+    const step = async <T>(name: string, run: () => Promise<T>): Promise<T | undefined> => {
+      try {
+        return await run();
+      } catch (error) {
+        failures.push(`${name}: ${(error as Error).message.split("\n")[0]}`);
+        say(`run 7: ${name} FAILED: ${(error as Error).stack}`);
+        return undefined;
+      }
+    };
+
+    say("run 7: the consumer's insert statement without a text index");
     const withoutTrigram = await storeRate(sql, "a");
-    await build(trigram.indexname, trigram.indexdef);
-    await sql`ANALYZE comments`;
-    const withTrigram = await storeRate(sql, "b");
-    say(
-      `run 7: inserts ${withoutTrigram.toFixed(0)} rows/s without, ` +
-        `${withTrigram.toFixed(0)} rows/s with the trigram index`,
-    );
-
-    const sizesMiB = await sizes(sql);
-    const millions = rows / 1e6;
-    const indexTotal = Object.values(sizesMiB.indexes).reduce((a, b) => a + b, 0);
-
-    say("run 7: the api's answers");
-    const api = await measureApi(stage, endMs, spanMs);
-    for (const timed of api) say(`run 7: ${timed.label}: p50 ${timed.p50} ms, p95 ${timed.p95} ms`);
-
-    const search: ScaleResult["search"] = { trigram: await measureSearches(sql, "trigram") };
+    const search: NonNullable<ScaleResult["search"]> = { trigram: [] };
+    let withFullText: number | undefined;
     if (options.compareFullText) {
-      const started = performance.now();
-      await sql`CREATE INDEX comments_text_fts_idx ON comments
-                USING gin (to_tsvector('simple', text))`;
-      search.fullTextBuildSeconds = round((performance.now() - started) / 1000, 1);
-      await sql`ANALYZE comments`;
+      // Built before the trigram index, so its insert cost is measured alone.
+      await build("comments_text_fts_idx", FULL_TEXT_INDEX);
+      search.fullTextBuildSeconds = indexBuildSeconds.comments_text_fts_idx;
+      delete indexBuildSeconds.comments_text_fts_idx;
       search.fullTextIndexMiB = round(
         Number((await sql`SELECT pg_relation_size('comments_text_fts_idx') AS b`)[0].b) / 2 ** 20,
         1,
       );
-      search.fullText = await measureSearches(sql, "fullText");
+      withFullText = await storeRate(sql, "f");
+      say(`run 7: inserts ${withFullText.toFixed(0)} rows/s with the full-text index alone`);
+      await sql`ANALYZE comments`;
+      await step("full-text searches in SQL", async () => {
+        search.fullText = await measureSearches(sql, "fullText");
+      });
       await sql`DROP INDEX comments_text_fts_idx`;
-      say(`run 7: full-text index built in ${search.fullTextBuildSeconds} s`);
+    }
+    await build(trigram.indexname, trigram.indexdef);
+    await sql`ANALYZE comments`;
+    const withTrigram = await storeRate(sql, "b");
+    const withTrigramNoFastupdate = await step("insert with fastupdate off", async () => {
+      await sql.unsafe(`ALTER INDEX ${trigram.indexname} SET (fastupdate = off)`);
+      try {
+        return await storeRate(sql, "c");
+      } finally {
+        await sql.unsafe(`ALTER INDEX ${trigram.indexname} RESET (fastupdate)`);
+      }
+    });
+    say(
+      `run 7: inserts ${withoutTrigram.toFixed(0)} rows/s without, ` +
+        `${withTrigram.toFixed(0)} rows/s with the trigram index ` +
+        `(${withTrigramNoFastupdate?.toFixed(0)} with fastupdate off)`,
+    );
+    await sql`VACUUM comments`;
+
+    const sizesMiB = await sizes(sql);
+    const millions = rows / 1e6;
+    const indexTotal = Object.values(sizesMiB.indexes).reduce((a, b) => a + b, 0);
+    say(
+      `run 7: ${sizesMiB.total} MiB in all, ${
+        round(sizesMiB.total / millions, 1)
+      } MiB per million rows`,
+    );
+
+    say("run 7: the api's answers");
+    const api = await step("api", () => measureApi(stage, endMs, spanMs));
+    for (const timed of api ?? []) {
+      say(`run 7: ${timed.label}: p50 ${timed.p50} ms, p95 ${timed.p95} ms`);
     }
 
+    await step("trigram searches in SQL", async () => {
+      search.trigram = await measureSearches(sql, "trigram");
+    });
     say("run 7: a retention pass over the oldest day while a writer inserts");
-    const retention = await measureRetention(stage.db.url, sql, endMs);
-    say(
-      `run 7: retention deleted ${retention.deleted} rows in ${retention.seconds} s; ` +
-        `writer's longest insert ${retention.writerDuring.max} ms (before: ${retention.writerBefore.max} ms)`,
-    );
+    const retention = await step("retention", () => measureRetention(stage.db.url, sql, endMs));
+    if (retention) {
+      say(
+        `run 7: retention deleted ${retention.deleted} rows in ${retention.seconds} s; ` +
+          `writer's longest insert ${retention.writerDuring.max} ms (before: ${retention.writerBefore.max} ms)`,
+      );
+    }
 
     return {
       rows,
@@ -190,11 +249,16 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
         trigramIndex: round((sizesMiB.indexes[trigram.indexname] ?? 0) / millions, 1),
         total: round(sizesMiB.total / millions, 1),
       },
+      failures,
       api,
       search,
       storeRate: {
         withoutTrigram: Math.round(withoutTrigram),
+        withFullText: withFullText === undefined ? undefined : Math.round(withFullText),
         withTrigram: Math.round(withTrigram),
+        withTrigramNoFastupdate: withTrigramNoFastupdate === undefined
+          ? undefined
+          : Math.round(withTrigramNoFastupdate),
       },
       retention,
       loadAverage: { start: round(loadStart, 2), end: round(Deno.loadavg()[0], 2) },
@@ -289,6 +353,7 @@ async function measureApi(
     const query = new URLSearchParams({
       q: search.q,
       ...(search.source ? { source: search.source } : {}),
+      ...(search.tag ? { tag: search.tag } : {}),
     });
     results.push(await timeRequests(search.label, [comments(query.toString())]));
   }
@@ -310,6 +375,18 @@ async function measureApi(
 
 /** The same searches in SQL, shaped like the api's page query, on one kind of index. */
 async function measureSearches(sql: postgres.Sql, kind: "trigram" | "fullText"): Promise<Timed[]> {
+  // The one statement is left to the planner, which can take seconds on a bad guess: bounded,
+  // so one bad plan fails this step instead of stalling the run (one connection: a session
+  // setting).
+  await sql`SET statement_timeout = '20s'`;
+  try {
+    return await timeSearches(sql, kind);
+  } finally {
+    await sql`RESET statement_timeout`;
+  }
+}
+
+async function timeSearches(sql: postgres.Sql, kind: "trigram" | "fullText"): Promise<Timed[]> {
   const results: Timed[] = [];
   for (const search of SEARCHES) {
     const term = search.q;
@@ -321,10 +398,12 @@ async function measureSearches(sql: postgres.Sql, kind: "trigram" | "fullText"):
         ? await sql`SELECT seq FROM comments
                      WHERE text ILIKE ${"%" + term.replace(/[\\%_]/g, (c) => "\\" + c) + "%"}
                        ${search.source ? sql`AND source = ${search.source}` : sql``}
+                       ${search.tag ? sql`AND tag = ${search.tag}` : sql``}
                      ORDER BY created_at DESC, comment_id DESC LIMIT 51`
         : await sql`SELECT seq FROM comments
                      WHERE to_tsvector('simple', text) @@ plainto_tsquery('simple', ${term})
                        ${search.source ? sql`AND source = ${search.source}` : sql``}
+                       ${search.tag ? sql`AND tag = ${search.tag}` : sql``}
                      ORDER BY created_at DESC, comment_id DESC LIMIT 51`;
       if (i >= WARMUP) ms.push(performance.now() - started);
       items = found.length;

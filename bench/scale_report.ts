@@ -33,6 +33,8 @@ const median = (values: number[]) => {
   return sorted.length === 0 ? NaN : sorted[Math.floor((sorted.length - 1) / 2)];
 };
 
+const pct = (value: number, base: number) => `${n((value / base - 1) * 100, 0)} %`;
+
 function timedRows(rows: Timed[]): string[] {
   return rows.map((t) =>
     `| ${t.label} | \`${t.request.replace(/\|/g, "\\|")}\` | ${t.items} | ${n(t.p50, 1)} | ${
@@ -70,26 +72,31 @@ export function scaleMarkdown(report: ScaleReport): string {
         ) +
         ".",
       "",
+      ...(s.failures.length > 0
+        ? ["**Steps that failed:**", "", ...s.failures.map((f) => `- ${f}`), ""]
+        : []),
       "Answers of the api (sequential requests, wall time at the client, " +
         "40 after 3 warm-up):",
       "",
       "| request | query | items | p50 ms | p95 ms | max ms |",
       "| --- | --- | --- | --- | --- | --- |",
-      ...timedRows(s.api),
+      ...timedRows(s.api ?? []),
       "",
-      "Search index on the same rows, the api's page query in SQL (LIMIT 51, newest first):",
+      "Search index on the same rows, one statement in SQL (`ILIKE` or `@@`, LIMIT 51, newest " +
+        "first, the planner's own plan; the api does not run it this way, see " +
+        "`api/comments_query.ts` searchRows):",
       "",
       "| search | term | trigram items | trigram p50 / p95 ms | full-text items | full-text p50 / p95 ms |",
       "| --- | --- | --- | --- | --- | --- |",
-      ...s.search.trigram.map((t, i) => {
-        const f = s.search.fullText?.[i];
+      ...(s.search?.trigram ?? []).map((t, i) => {
+        const f = s.search?.fullText?.[i];
         return `| ${t.label} | \`${t.request}\` | ${t.items} | ${n(t.p50, 1)} / ${n(t.p95, 1)} | ` +
           (f ? `${f.items} | ${n(f.p50, 1)} / ${n(f.p95, 1)}` : "– | –") + " |";
       }),
       "",
       `Index size: trigram ${n(s.sizesMiB.indexes.comments_text_trgm_idx ?? NaN, 0)} MiB ` +
         `(built in ${n(s.indexBuildSeconds.comments_text_trgm_idx ?? NaN)} s)` +
-        (s.search.fullTextIndexMiB !== undefined
+        (s.search?.fullTextIndexMiB !== undefined
           ? `, full-text ${n(s.search.fullTextIndexMiB, 0)} MiB (built in ${
             n(s.search.fullTextBuildSeconds ?? NaN)
           } s)`
@@ -107,28 +114,39 @@ export function scaleMarkdown(report: ScaleReport): string {
       `| **total** | **${n(s.sizesMiB.total)}** | **${n(s.perMillionMiB.total, 1)}** |`,
       "",
       `The consumer's insert statement (3 000 rows, ON CONFLICT DO NOTHING, RETURNING) into the ` +
-        `full table: ${n(s.storeRate.withoutTrigram)} rows/s without the trigram index, ` +
-        `${n(s.storeRate.withTrigram)} rows/s with it ` +
-        `(${n((s.storeRate.withTrigram / s.storeRate.withoutTrigram - 1) * 100, 0)} %).`,
-      "",
-      `Retention pass (the consumer's retentionPass, chunks of 2 000): deleted ${
-        n(s.retention.deleted)
-      } ` +
-        `rows (the oldest day) in ${n(s.retention.seconds, 1)} s, ${
-          n(s.retention.chunks)
-        } chunks, ` +
-        `${n(s.retention.rowsPerSecond)} rows/s, longest chunk ${
-          n(s.retention.longestChunkMs)
-        } ms. ` +
-        `A writer inserting 100-row statements meanwhile: p50 / p95 / max ` +
-        `${n(s.retention.writerBefore.p50, 1)} / ${n(s.retention.writerBefore.p95, 1)} / ` +
-        `${n(s.retention.writerBefore.max, 1)} ms before the pass, ` +
-        `${n(s.retention.writerDuring.p50, 1)} / ${n(s.retention.writerDuring.p95, 1)} / ` +
-        `**${n(s.retention.writerDuring.max, 1)} ms** during it; the VACUUM after it took ` +
-        `${n(s.retention.vacuumSeconds)} s, the writer's max meanwhile ` +
-        `${n(s.retention.writerDuringVacuum.max, 1)} ms.`,
+        `full table: ${n(s.storeRate.withoutTrigram)} rows/s without a text index, ` +
+        (s.storeRate.withFullText !== undefined
+          ? `${n(s.storeRate.withFullText)} rows/s with the full-text index alone (${
+            pct(s.storeRate.withFullText, s.storeRate.withoutTrigram)
+          }), `
+          : "") +
+        `${n(s.storeRate.withTrigram)} rows/s with the trigram index (${
+          pct(s.storeRate.withTrigram, s.storeRate.withoutTrigram)
+        })` +
+        (s.storeRate.withTrigramNoFastupdate !== undefined
+          ? `, ${n(s.storeRate.withTrigramNoFastupdate)} rows/s with it and fastupdate off (${
+            pct(s.storeRate.withTrigramNoFastupdate, s.storeRate.withoutTrigram)
+          })`
+          : "") +
+        ".",
       "",
     );
+    const r = s.retention;
+    if (r) {
+      out.push(
+        `Retention pass (the consumer's retentionPass, chunks of 2 000): deleted ${n(r.deleted)} ` +
+          `rows (the oldest day) in ${n(r.seconds, 1)} s, ${n(r.chunks)} chunks, ` +
+          `${n(r.rowsPerSecond)} rows/s, longest chunk ${n(r.longestChunkMs)} ms. ` +
+          `A writer inserting 100-row statements meanwhile: p50 / p95 / max ` +
+          `${n(r.writerBefore.p50, 1)} / ${n(r.writerBefore.p95, 1)} / ` +
+          `${n(r.writerBefore.max, 1)} ms before the pass, ` +
+          `${n(r.writerDuring.p50, 1)} / ${n(r.writerDuring.p95, 1)} / ` +
+          `**${n(r.writerDuring.max, 1)} ms** during it; the VACUUM after it took ` +
+          `${n(r.vacuumSeconds)} s, the writer's max meanwhile ` +
+          `${n(r.writerDuringVacuum.max, 1)} ms.`,
+        "",
+      );
+    }
   }
   const ab = report.pipelineAB;
   if (ab) {
