@@ -75,14 +75,25 @@ export interface Publisher {
    * Waits up to `timeoutMs` for what is queued, then stops retrying and rejects every comment
    * still not acknowledged with {@link NotSentError}; returns those comments.
    */
-  close(timeoutMs: number): Promise<RawComment[]>;
+  close(timeoutMs: number): Promise<Unacknowledged[]>;
   disconnect(): Promise<void>;
+}
+
+/** A comment Kafka never acknowledged, when the producer stopped. */
+export interface Unacknowledged {
+  comment: RawComment;
+  /**
+   * A request holding it reached a broker, whose answer never came (the broker died, the
+   * connection dropped): the broker may have written it. False: no broker ever received it.
+   */
+  mayHaveLanded: boolean;
 }
 
 interface Queued {
   comment: RawComment;
   resolve: () => void;
   reject: (error: unknown) => void;
+  reachedBroker?: boolean;
 }
 
 const FIRST_RETRY_MS = 100;
@@ -161,6 +172,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
       await producer.connect();
       connected = true;
     }
+    for (const item of batch) item.reachedBroker = true;
     targeted.clear();
     const written = await producer.send({
       topic: options.topic,
@@ -328,7 +340,10 @@ export function createPublisher(options: PublisherOptions): Publisher {
       const left = queue;
       queue = [];
       for (const item of left) item.reject(new NotSentError(item.comment.commentId));
-      return left.map((item) => item.comment);
+      return left.map((item) => ({
+        comment: item.comment,
+        mayHaveLanded: item.reachedBroker === true,
+      }));
     },
     async disconnect() {
       while (sending) await sending;

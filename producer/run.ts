@@ -8,8 +8,7 @@ import type { Logger } from "@sentiment/proto/log";
 import { type Tag, TAGS } from "@sentiment/proto/messages";
 import type { CommentGenerator, GeneratedComment } from "./generator.ts";
 import type { Pacer } from "./pacer.ts";
-import { NotSentError, type Publisher } from "./publisher.ts";
-import type { RawComment } from "@sentiment/proto/messages";
+import { NotSentError, type Publisher, type Unacknowledged } from "./publisher.ts";
 import type { TruthWriter } from "./truth_file.ts";
 
 /** What a run did. */
@@ -18,9 +17,12 @@ export interface RunStats {
   duplicates: number;
   /** Comments Kafka refused for themselves (never retried). */
   refused: number;
-  /** Comments still unsent when the producer stopped (Kafka unavailable until the end). */
+  /**
+   * Comments Kafka never acknowledged when the producer stopped (unavailable until the end);
+   * the few that were in a request when the broker died may be on the topic all the same.
+   */
   notSent: number;
-  /** refused + notSent: every generated comment Kafka does not hold. */
+  /** refused + notSent: every generated comment Kafka did not acknowledge. */
   failed: number;
   byTag: Record<Tag, number>;
 }
@@ -151,17 +153,27 @@ export async function runProducer(options: RunOptions): Promise<RunStats> {
 const IDS_PER_LINE = 500;
 
 /**
- * Says exactly which comments were never sent: the count, then every id, in lines of
- * {@link IDS_PER_LINE}, at error (they are lost unless produced again).
+ * Says exactly which comments Kafka never acknowledged, at error (they are lost unless produced
+ * again): the counts, then every id in lines of {@link IDS_PER_LINE}. "Not sent" ids never
+ * reached a broker. "Not confirmed" ids were in a request a broker received but never answered
+ * (it died meanwhile): no client can know whether it wrote them, so producing them again may
+ * make a copy, which the consumer stores once.
  */
-function reportUnsent(logger: Logger, unsent: readonly RawComment[]): void {
-  logger.error("Stopped while Kafka was unavailable: these comments were NOT sent", {
-    notSent: unsent.length,
+function reportUnsent(logger: Logger, unsent: readonly Unacknowledged[]): void {
+  const notSent = unsent.filter((item) => !item.mayHaveLanded).map((item) => item.comment);
+  const unconfirmed = unsent.filter((item) => item.mayHaveLanded).map((item) => item.comment);
+  logger.error("Stopped while Kafka was unavailable: these comments were NOT acknowledged", {
+    notSent: notSent.length,
+    notConfirmed: unconfirmed.length,
   });
-  for (let start = 0; start < unsent.length; start += IDS_PER_LINE) {
-    logger.error("Not sent", {
-      part: start / IDS_PER_LINE + 1,
-      commentIds: unsent.slice(start, start + IDS_PER_LINE).map((comment) => comment.commentId),
-    });
+  for (
+    const [message, comments] of [["Not sent", notSent], ["Not confirmed", unconfirmed]] as const
+  ) {
+    for (let start = 0; start < comments.length; start += IDS_PER_LINE) {
+      logger.error(message, {
+        part: start / IDS_PER_LINE + 1,
+        commentIds: comments.slice(start, start + IDS_PER_LINE).map((comment) => comment.commentId),
+      });
+    }
   }
 }
