@@ -10,6 +10,7 @@ import { createTestDatabase, integrationTest, storeComments } from "@sentiment/i
 import {
   type CommentsFilter,
   commentsReader,
+  decodeCursor,
   DEFAULT_SEARCH_TUNING,
   type SearchTuning,
 } from "./comments_query.ts";
@@ -32,6 +33,25 @@ async function search(
 ): Promise<string[]> {
   const page = await reader.page({ limit: 50, ...filter });
   return page.items.map((item) => item.commentId);
+}
+
+/** Every id a search finds, page after page of `limit` through the cursors it hands out. */
+async function walkPages(
+  reader: ReturnType<typeof commentsReader>,
+  filter: Partial<CommentsFilter>,
+  limit: number,
+): Promise<string[]> {
+  const walked: string[] = [];
+  let after: CommentsFilter["after"];
+  for (let pages = 0; pages < 500; pages++) {
+    const page = await reader.page({ ...filter, limit, after });
+    ok(page.items.length <= limit);
+    walked.push(...page.items.map((item) => item.commentId));
+    if (!page.nextCursor) return walked;
+    after = decodeCursor(page.nextCursor);
+    ok(after.id === page.items.at(-1)?.commentId, "the cursor is the page's last comment");
+  }
+  throw new Error(`more than 500 pages of ${limit}`);
 }
 
 integrationTest("q: case-insensitive substring in every language, wildcards literal", async () => {
@@ -91,16 +111,7 @@ integrationTest(
     );
     const reader = commentsReader(db.sql);
     const filter = { q: "AKKU", source: "reddit", from: new Date(base + 5_000).toISOString() };
-    const walked: string[] = [];
-    let after: CommentsFilter["after"];
-    for (let pages = 0; pages < 100; pages++) {
-      const page = await reader.page({ ...filter, limit: 7, after });
-      walked.push(...page.items.map((item) => item.commentId));
-      if (!page.nextCursor) break;
-      const last = page.items.at(-1)!;
-      after = JSON.parse(atob(page.nextCursor.replace(/-/g, "+").replace(/_/g, "/")));
-      ok(after?.id === last.commentId);
-    }
+    const walked = await walkPages(reader, filter, 7);
     const expected = (await db.sql<{ comment_id: string }[]>`
     SELECT comment_id FROM comments
      WHERE text ILIKE '%akku%' AND source = 'reddit' AND created_at >= ${filter.from}
@@ -199,16 +210,11 @@ integrationTest(
           const reader = commentsReader(sql, tuning);
           tuningName = name;
           for (const limit of [1, 6, 50]) {
-            const walked: string[] = [];
-            let after: CommentsFilter["after"];
-            for (let pages = 0; pages < 500; pages++) {
-              const page = await reader.page({ ...filter, limit, after });
-              ok(page.items.length <= limit);
-              walked.push(...page.items.map((item) => item.commentId));
-              if (!page.nextCursor) break;
-              after = JSON.parse(atob(page.nextCursor.replace(/-/g, "+").replace(/_/g, "/")));
-            }
-            assertEquals(walked, expected, `${JSON.stringify(filter)}, ${name}, limit ${limit}`);
+            assertEquals(
+              await walkPages(reader, filter, limit),
+              expected,
+              `${JSON.stringify(filter)}, ${name}, limit ${limit}`,
+            );
           }
         }
       }

@@ -156,8 +156,9 @@ export const CONSUMER_SETTINGS = {
   },
   maxInFlight: {
     name: "MAX_IN_FLIGHT",
-    // 8 000 held the drain run's peak RSS at 362 MiB where 20 000 took 505 MiB (each item keeps
-    // a view into its fetch response alive); 2.7 passes of BATCH_SIZE still keep 4 passes fed.
+    // Each item keeps a view into its fetch response alive: with 8 000 (and 2 MiB fetches) the
+    // 200 000 drain run peaked at 384 MiB where 20 000 took 459 MiB (BENCHMARKS.md, issue 16);
+    // 2.7 passes of BATCH_SIZE still keep 4 passes fed.
     default: 8_000,
     parse: int({ min: 1, max: 1_000_000 }),
     doc: "comments held in memory at most (at least BATCH_SIZE)",
