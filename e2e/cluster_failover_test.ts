@@ -20,6 +20,7 @@ import {
   createTestDatabase,
   freePort,
   integrationTest,
+  logRecords,
   type PrivateKafkaCluster,
   type ServiceProcess,
   startPrivateKafkaCluster,
@@ -64,14 +65,10 @@ const NO_PROGRESS_MS = 90_000;
 
 /** The `published` total of the producer's "Final summary" line. */
 function producerPublished(producer: ServiceProcess): number {
-  for (const line of producer.lines.toReversed()) {
-    try {
-      const record = JSON.parse(line);
-      if (record.message === "Final summary") return record.published;
-    } catch {
-      // Not a JSON line (a Deno warning).
-    }
-  }
+  const summary = logRecords(producer.lines).findLast((record) =>
+    record.message === "Final summary"
+  );
+  if (summary) return summary.published as number;
   throw new Error(
     `the producer printed no final summary:\n${producer.lines.slice(-10).join("\n")}`,
   );

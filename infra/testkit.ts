@@ -278,6 +278,23 @@ export interface StartServiceOptions {
  * Runs a workspace member's `main.ts` as a real process with its own permission set
  * (`deno run -P=<member>`), infrastructure URLs from the environment plus `env`.
  */
+/** A service's structured log line as a record, or undefined (Deno's own warnings are not JSON). */
+function logRecord(line: string): Record<string, unknown> | undefined {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The structured records among a service's output lines. */
+export function logRecords(lines: readonly string[]): Record<string, unknown>[] {
+  return lines.flatMap((line) => {
+    const record = logRecord(line);
+    return record === undefined ? [] : [record];
+  });
+}
+
 export function startService(
   member: string,
   env: Record<string, string> = {},
@@ -352,13 +369,7 @@ export function startService(
       const check = () => {
         for (seen = Math.max(seen, dropped); seen < dropped + lines.length; seen++) {
           const line = lines[seen - dropped];
-          let record: Record<string, unknown> | undefined;
-          try {
-            record = JSON.parse(line);
-          } catch {
-            record = undefined;
-          }
-          if (match(line, record)) return finish(() => resolve(line));
+          if (match(line, logRecord(line))) return finish(() => resolve(line));
         }
         if (exited) {
           finish(() =>

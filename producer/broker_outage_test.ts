@@ -11,6 +11,7 @@ import {
   eventually,
   freePort,
   integrationTest,
+  logRecords,
   type PrivateKafka,
   startPrivateKafka,
   startService,
@@ -67,16 +68,6 @@ function generatedIds(seed: number, count: number, duplicateRatio: number): Set<
   return ids;
 }
 
-function records(lines: readonly string[]): Record<string, unknown>[] {
-  return lines.flatMap((line) => {
-    try {
-      return [JSON.parse(line)];
-    } catch {
-      return [];
-    }
-  });
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 integrationTest(
@@ -104,11 +95,11 @@ integrationTest(
     await kafka.start();
     const status = await producer.status;
     assertEquals(status.code, 0, producer.lines.slice(-15).join("\n"));
-    const final = records(producer.lines).find((record) => record.message === "Final summary");
+    const final = logRecords(producer.lines).find((record) => record.message === "Final summary");
     ok(final, "a final summary");
     assertEquals([final.published, final.refused, final.notSent], [count, 0, 0]);
     ok(
-      records(producer.lines).some((record) =>
+      logRecords(producer.lines).some((record) =>
         record.message === "Kafka is back; sending the held comments"
       ),
     );
@@ -141,7 +132,7 @@ integrationTest(
     producer.kill("SIGTERM");
     const status = await producer.status;
     assertEquals(status.code, 1, "an exit code that says not everything was sent");
-    const logged = records(producer.lines);
+    const logged = logRecords(producer.lines);
     const final = logged.find((record) => record.message === "Final summary")!;
     const idsLoggedAs = (message: string) =>
       new Set(

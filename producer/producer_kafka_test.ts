@@ -7,6 +7,7 @@ import {
   createTestTopics,
   eventually,
   integrationTest,
+  logRecords,
   startService,
   testKafka,
 } from "@sentiment/infra/testkit";
@@ -148,13 +149,10 @@ integrationTest("SIGTERM flushes and exits cleanly", async () => {
   producer.kill("SIGTERM");
   const status = await producer.status;
   assertEquals(status.code, 0);
-  const final = producer.lines.map((line) => {
-    try {
-      return JSON.parse(line);
-    } catch {
-      return {};
-    }
-  }).find((record) => record.message === "Final summary");
+  const final = logRecords(producer.lines).find((record) => record.message === "Final summary") as {
+    published: number;
+    failed: number;
+  } | undefined;
   ok(final && final.published > 0 && final.failed === 0, JSON.stringify(final));
   const landed = await readTopic(topics.raw, final.published);
   assertEquals(landed.length, final.published);
