@@ -42,15 +42,22 @@ integrationTest(
     await waitFor("both stored", async () => (await total()) === 2 || undefined, [process]);
     const [first] = await rowsOf(inside.commentId);
 
-    // Inside the window: the Redis mark has expired (1 s), the row is kept.
+    // Inside the window: the Redis mark has expired (1 s), the row is kept. The mark is set after
+    // the row is published, so a resend before the mark exists would be dropped as a repeat and
+    // never published again: wait for the publish, then for the mark to be seen (or for more than
+    // its TTL to pass, had it come and gone between two looks), then for it to be gone.
+    await readTopic(harness.topics.processed, (all) => all.some((m) => m.key === inside.commentId));
+    const publishedAt = Date.now();
     const redis = new Redis(harness.redisUrl, { lazyConnect: true });
     await redis.connect();
     try {
+      const marked = async () => (await redis.exists(`processed:${inside.commentId}`)) === 1;
       await waitFor(
-        "the Redis marks expired",
-        async () => (await redis.exists(`processed:${inside.commentId}`)) === 0 || undefined,
+        "the Redis mark set",
+        async () => (await marked() || Date.now() - publishedAt > 3_000) || undefined,
         [process],
       );
+      await waitFor("the Redis mark expired", async () => !await marked() || undefined, [process]);
     } finally {
       redis.disconnect();
     }
