@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import { bearerAuth } from "./auth.ts";
 import { clientAddress, normalizeAddress } from "./client_address.ts";
 import { commentByIdHandler, type CommentsReader, listCommentsHandler } from "./comments_query.ts";

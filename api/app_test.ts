@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { ApiErrorSchema, StatisticsSchema } from "@sentiment/proto/api";
+import { ApiErrorSchema, StatisticsSchema } from "@sentiment/contracts/api";
 import { type AppDeps, createApp } from "./app.ts";
 import type { CommentsFilter } from "./comments_query.ts";
 import { decodeCursor, encodeCursor, likePattern } from "./comments_query.ts";

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { ConfigError, envFrom } from "@sentiment/proto/config";
+import { ConfigError, envFrom } from "@sentiment/kit/config";
 import { bearerAuth } from "./auth.ts";
 import { readConfig } from "./config.ts";
 

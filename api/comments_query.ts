@@ -19,14 +19,14 @@
  */
 import type postgres from "postgres";
 import { z } from "zod";
-import type { CommentsPage } from "@sentiment/proto/api";
+import type { CommentsPage } from "@sentiment/contracts/api";
 import {
   CommentIdSchema,
   type ProcessedComment,
   SourceSchema,
   TagSchema,
-} from "@sentiment/proto/messages";
-import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
+} from "@sentiment/contracts/messages";
+import { type CommentRow, rowToComment } from "@sentiment/contracts/db/comment_row";
 import { commentColumns } from "./comments_store.ts";
 import { apiError, BadParameter, json } from "./http.ts";
 import { isoDateTime, parseQuery, parseValue, sqlText } from "./params.ts";

@@ -6,7 +6,7 @@
  * @module
  */
 import type postgres from "postgres";
-import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
+import { type CommentRow, rowToComment } from "@sentiment/contracts/db/comment_row";
 import type { SequenceStore } from "./sequencer.ts";
 
 /**

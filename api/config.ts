@@ -1,5 +1,5 @@
 /**
- * The api's settings, read from environment variables with the proto/config helpers, so a bad
+ * The api's settings, read from environment variables with the kit/config helpers, so a bad
  * value stops the service with one line naming the variable.
  *
  * @module
@@ -12,15 +12,15 @@ import {
   type Parse,
   port,
   text,
-} from "@sentiment/proto/config";
-import type { LogLevel } from "@sentiment/proto/log";
-import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
+} from "@sentiment/kit/config";
+import type { LogLevel } from "@sentiment/kit/log";
+import { readSettings, type SettingsTable } from "@sentiment/kit/settings";
 import {
   DATABASE_URL,
   KAFKA_BROKERS,
   LOG_LEVEL,
   topicSetting,
-} from "@sentiment/proto/shared_settings";
+} from "@sentiment/kit/shared_settings";
 import { isIpAddress, normalizeAddress } from "./client_address.ts";
 
 /** Everything the api needs to run; see README for the variables and defaults. */

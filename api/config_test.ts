@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
-import { ConfigError, envFrom } from "@sentiment/proto/config";
+import { ConfigError, envFrom } from "@sentiment/kit/config";
 import { readConfig } from "./config.ts";
 
 Deno.test("defaults: 127.0.0.1:3001, dashboard origins, a generated instance id", () => {

@@ -18,7 +18,7 @@ import {
   freePort,
   startService,
   testKafka,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { publish, storeComments, waitUntilReady } from "./integration_helpers.ts";
 
 const args = Deno.args.filter((arg) => !arg.startsWith("--"));

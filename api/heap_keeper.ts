@@ -20,7 +20,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 
 export interface HeapKeeperOptions {
   intervalMs?: number;

@@ -10,9 +10,9 @@ import {
   freePort,
   infraConfig,
   integrationTest,
-} from "@sentiment/infra/testkit";
-import { envFrom } from "@sentiment/proto/config";
-import { createLogger } from "@sentiment/proto/log";
+} from "@sentiment/testkit";
+import { envFrom } from "@sentiment/kit/config";
+import { createLogger } from "@sentiment/kit/log";
 import { encodeCursor } from "./comments_query.ts";
 import { readConfig } from "./config.ts";
 import { startTestApi, storeComments } from "./integration_helpers.ts";

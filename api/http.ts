@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ApiError } from "@sentiment/proto/api";
+import type { ApiError } from "@sentiment/contracts/api";
 
 /** A JSON response with no caching; `init.headers` are added. */
 export function json(body: unknown, status = 200, headers: HeadersInit = {}): Response {

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { freePort } from "@sentiment/infra/testkit";
+import { freePort } from "@sentiment/testkit";
 import { type HttpServer, serveHttp, type WebHandler } from "./http_server.ts";
 
 async function serve(handler: WebHandler): Promise<HttpServer & AsyncDisposable> {

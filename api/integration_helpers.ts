@@ -4,13 +4,13 @@
  *
  * @module
  */
-import { envFrom } from "@sentiment/proto/config";
-import { createLogger, type Logger } from "@sentiment/proto/log";
+import { envFrom } from "@sentiment/kit/config";
+import { createLogger, type Logger } from "@sentiment/kit/log";
 import { readConfig } from "./config.ts";
 import { type RunningApi, start } from "./service.ts";
 
 /** The consumer's part, shared with the dashboard's end-to-end test through the testkit. */
-export { publishProcessed as publish, storeComments } from "@sentiment/infra/testkit";
+export { publishProcessed as publish, storeComments } from "@sentiment/testkit";
 
 /** Starts an api instance in this process; `env` overrides the test's settings. */
 export async function startTestApi(

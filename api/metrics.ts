@@ -10,7 +10,7 @@ import {
   gaugeFrom,
   metricsResponse,
   type Registry,
-} from "@sentiment/proto/metrics";
+} from "@sentiment/kit/metrics";
 import type { HeapKeeperStats } from "./heap_keeper.ts";
 import type { SequencerStats } from "./sequencer.ts";
 import type { StreamHubStats } from "./stream_hub.ts";

@@ -13,7 +13,7 @@ import {
   scrapeMetrics,
   startService,
   testKafka,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { publish, storeComments, waitUntilReady } from "./integration_helpers.ts";
 import { SseReader } from "./test_fakes.ts";
 

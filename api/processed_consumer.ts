@@ -11,8 +11,8 @@
  * @module
  */
 import { Kafka, type KafkaMessage, logLevel as kafkaLogLevel } from "kafkajs";
-import type { Logger } from "@sentiment/proto/log";
-import { type ProcessedComment, ProcessedCommentSchema } from "@sentiment/proto/messages";
+import type { Logger } from "@sentiment/kit/log";
+import { type ProcessedComment, ProcessedCommentSchema } from "@sentiment/contracts/messages";
 
 export type ParsedMessage =
   | { ok: true; comment: ProcessedComment }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import type { ClientInfo } from "./http_server.ts";
 import { apiError, BadParameter, finishResponse, preflight } from "./http.ts";
 import { isDatabaseOutage } from "./outage.ts";

@@ -6,7 +6,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import postgres from "postgres";
-import { createTestDatabase, integrationTest, storeComments } from "@sentiment/infra/testkit";
+import { createTestDatabase, integrationTest, storeComments } from "@sentiment/testkit";
 import {
   type CommentsFilter,
   commentsReader,

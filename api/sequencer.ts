@@ -41,8 +41,8 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { Logger } from "@sentiment/kit/log";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 
 /** The reads the sequencer needs from PostgreSQL. */
 export interface SequenceStore {

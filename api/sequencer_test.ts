@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 import { Sequencer, type SequenceStore } from "./sequencer.ts";
 import { comment, quietLog } from "./test_fakes.ts";
 

@@ -5,9 +5,9 @@
  * @module
  */
 import postgres from "postgres";
-import { redact } from "@sentiment/proto/config";
-import type { Logger } from "@sentiment/proto/log";
-import type { RunningService } from "@sentiment/proto/service";
+import { redact } from "@sentiment/kit/config";
+import type { Logger } from "@sentiment/kit/log";
+import type { RunningService } from "@sentiment/kit/service";
 import { createApp } from "./app.ts";
 import { createCommentsStore } from "./comments_store.ts";
 import { startHeapKeeper } from "./heap_keeper.ts";

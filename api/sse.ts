@@ -18,8 +18,8 @@
  *
  * @module
  */
-import { SSE_COMMENT_EVENT } from "@sentiment/proto/api";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import { SSE_COMMENT_EVENT } from "@sentiment/contracts/api";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 
 const encoder = new TextEncoder();
 

@@ -27,7 +27,7 @@ import {
   parsePrometheusText,
   startService,
   testKafka,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { publish, storeComments, waitUntilReady } from "./integration_helpers.ts";
 
 const flag = (name: string, fallback: number) => {

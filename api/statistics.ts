@@ -12,8 +12,8 @@
  * @module
  */
 import type postgres from "postgres";
-import { type Statistics, StatisticsSchema } from "@sentiment/proto/api";
-import { SOURCES, TAGS } from "@sentiment/proto/messages";
+import { type Statistics, StatisticsSchema } from "@sentiment/contracts/api";
+import { SOURCES, TAGS } from "@sentiment/contracts/messages";
 import { z } from "zod";
 import { json } from "./http.ts";
 import { parseQuery } from "./params.ts";

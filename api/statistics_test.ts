@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { createTestDatabase, integrationTest } from "@sentiment/infra/testkit";
+import { createTestDatabase, integrationTest } from "@sentiment/testkit";
 import { storeComments } from "./integration_helpers.ts";
 import { compactCounters, statisticsReader, toStatistics } from "./statistics.ts";
 

@@ -34,8 +34,8 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { Logger } from "@sentiment/kit/log";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 import {
   type CloseReason,
   encodeComments,

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 import { commentFrame, SseConnection, StreamAborted } from "./sse.ts";
 import {
   type ConnectRequest,

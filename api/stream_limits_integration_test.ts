@@ -12,9 +12,9 @@ import {
   infraConfig,
   integrationTest,
   testKafka,
-} from "@sentiment/infra/testkit";
-import { ApiErrorSchema } from "@sentiment/proto/api";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+} from "@sentiment/testkit";
+import { ApiErrorSchema } from "@sentiment/contracts/api";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 import { publish, startTestApi, storeComments, waitUntilReady } from "./integration_helpers.ts";
 import { SseReader } from "./test_fakes.ts";
 

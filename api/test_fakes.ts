@@ -3,9 +3,9 @@
  *
  * @module
  */
-import { textDecoding } from "@sentiment/infra/testkit";
-import { createLogger, type Logger } from "@sentiment/proto/log";
-import { type ProcessedComment, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import { textDecoding } from "@sentiment/testkit";
+import { createLogger, type Logger } from "@sentiment/kit/log";
+import { type ProcessedComment, SCHEMA_VERSION } from "@sentiment/contracts/messages";
 
 export const quietLog: Logger = createLogger("api-test", "error", () => {});
 

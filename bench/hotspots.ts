@@ -16,8 +16,8 @@
 import process from "node:process";
 import { Kafka, logLevel, Partitioners } from "kafkajs";
 import { Redis } from "ioredis";
-import { createTopicsWithLeaders, infraConfig, testRedisUrl } from "@sentiment/infra/testkit";
-import { checkRawComment } from "@sentiment/proto/messages";
+import { createTopicsWithLeaders, infraConfig, testRedisUrl } from "@sentiment/testkit";
+import { checkRawComment } from "@sentiment/contracts/messages";
 import { deleteTopics } from "./kafka.ts";
 
 const BATCH = 2_000;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { testKafka } from "@sentiment/infra/testkit";
+import { testKafka } from "@sentiment/testkit";
 import { readTopic } from "./kafka.ts";
 import { delay, ResourceMonitor, round, type Service } from "./processes.ts";
 import { createStage, startApi, startConsumer, startProducer, startSentiment } from "./stage.ts";

@@ -30,7 +30,7 @@
 import { join } from "node:path";
 import { Redis } from "ioredis";
 import postgres from "postgres";
-import { infraConfig, PROJECT_ROOT, unavailableInfrastructure } from "@sentiment/infra/testkit";
+import { infraConfig, PROJECT_ROOT, unavailableInfrastructure } from "@sentiment/testkit";
 import { runLatency } from "./latency.ts";
 import { runRender } from "./render.ts";
 import { EndStateError, runPipeline } from "./pipeline.ts";
@@ -155,7 +155,8 @@ async function commitMeasured(): Promise<string> {
     "api",
     "producer",
     "sentiment",
-    "proto",
+    "contracts",
+    "kit",
   ])).trim();
   return head === "" ? "unknown" : dirty === "" ? head : `${head} + uncommitted service changes`;
 }

@@ -7,8 +7,8 @@
  *
  * @module
  */
-import { testKafka } from "@sentiment/infra/testkit";
-import { checkRawComment } from "@sentiment/proto/messages";
+import { testKafka } from "@sentiment/testkit";
+import { checkRawComment } from "@sentiment/contracts/messages";
 import { readTopic, topicSize } from "./kafka.ts";
 import {
   delay,

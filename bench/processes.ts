@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ServiceProcess, startService as startMember } from "@sentiment/infra/testkit";
+import { type ServiceProcess, startService as startMember } from "@sentiment/testkit";
 
 /** A running service (the testkit's process wrapper). */
 export type Service = ServiceProcess;

@@ -52,7 +52,8 @@ export function placeOf(url: string): { group: string; file: string } {
   if (url === "") return { group: "(native / V8)", file: "" };
   const npm = /registry\.npmjs\.org\/((?:@[^/]+\/)?[^/]+)\/[^/]+\/(.*)$/.exec(url);
   if (npm) return { group: `npm:${npm[1]}`, file: `${npm[1]}/${npm[2]}` };
-  const workspace = /\/(consumer|proto|infra|bench|api|producer|sentiment)\/(.*)$/.exec(url);
+  const workspace = /\/(consumer|contracts|kit|infra|testkit|bench|api|producer|sentiment)\/(.*)$/
+    .exec(url);
   if (workspace) return { group: `${workspace[1]}/`, file: `${workspace[1]}/${workspace[2]}` };
   if (url.startsWith("ext:") || url.startsWith("node:")) {
     const module = url.replace(/^ext:/, "").split("/")[0];

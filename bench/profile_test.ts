@@ -35,7 +35,7 @@ Deno.test("places name npm packages, workspace folders and the runtime", () => {
       .group,
     "npm:@grpc/grpc-js",
   );
-  assertEquals(placeOf("file:///work/main/proto/messages.ts").group, "proto/");
+  assertEquals(placeOf("file:///work/main/contracts/messages.ts").group, "contracts/");
   assertEquals(placeOf("ext:deno_node/internal/buffer.mjs").group, "runtime (deno_node)");
 });
 

@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { PROJECT_ROOT } from "@sentiment/infra/testkit";
+import { PROJECT_ROOT } from "@sentiment/testkit";
 
 /** Median, 90th percentile and maximum, ms, and how many exceeded one 60 Hz frame. */
 export interface Spread {

@@ -21,7 +21,7 @@
 import { pipeline } from "node:stream/promises";
 import { Readable } from "node:stream";
 import postgres from "postgres";
-import { PROJECT_ROOT } from "@sentiment/infra/testkit";
+import { PROJECT_ROOT } from "@sentiment/testkit";
 import { retentionPass } from "../consumer/retention.ts";
 import { delay, onCleanup, round } from "./processes.ts";
 import { COPY_COLUMNS, copyChunks, loadCorpus } from "./scale_data.ts";

@@ -7,8 +7,8 @@
  * @module
  */
 import { join } from "node:path";
-import { SOURCES, TAGS } from "@sentiment/proto/messages";
-import { createRandom } from "@sentiment/proto/random";
+import { SOURCES, TAGS } from "@sentiment/contracts/messages";
+import { createRandom } from "@sentiment/kit/random";
 
 /** A text and its language, as the corpus files give them. */
 export interface CorpusText {

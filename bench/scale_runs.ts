@@ -6,7 +6,7 @@
  * @module
  */
 import { join } from "node:path";
-import { PROJECT_ROOT } from "@sentiment/infra/testkit";
+import { PROJECT_ROOT } from "@sentiment/testkit";
 import { runPipeline } from "./pipeline.ts";
 import type { Machine } from "./report.ts";
 import { runScale } from "./scale.ts";

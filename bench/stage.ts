@@ -13,7 +13,7 @@ import {
   testKafka,
   testRedisUrl,
   type TestTopics,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { deleteTopics } from "./kafka.ts";
 import { onCleanup, type Service, startService, waitForHttp } from "./processes.ts";
 

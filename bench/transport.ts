@@ -7,7 +7,7 @@
  * @module
  */
 import { Kafka, logLevel } from "kafkajs";
-import { createTopicsWithLeaders, infraConfig } from "@sentiment/infra/testkit";
+import { createTopicsWithLeaders, infraConfig } from "@sentiment/testkit";
 import { deleteTopics, topicSize } from "./kafka.ts";
 import { round } from "./processes.ts";
 

@@ -12,17 +12,17 @@ import {
   int,
   port,
   text,
-} from "@sentiment/proto/config";
-import type { LogLevel } from "@sentiment/proto/log";
-import { DEFAULT_MAX_TEXT_LENGTH } from "@sentiment/proto/messages";
-import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
+} from "@sentiment/kit/config";
+import type { LogLevel } from "@sentiment/kit/log";
+import { DEFAULT_MAX_TEXT_LENGTH } from "@sentiment/contracts/messages";
+import { readSettings, type SettingsTable } from "@sentiment/kit/settings";
 import {
   DATABASE_URL,
   KAFKA_BROKERS,
   LOG_LEVEL,
   REDIS_URL,
   topicSetting,
-} from "@sentiment/proto/shared_settings";
+} from "@sentiment/kit/shared_settings";
 import { MAX_MESSAGE_BYTES } from "./pipeline.ts";
 import type { RetentionSettings } from "./retention.ts";
 

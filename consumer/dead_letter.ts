@@ -11,7 +11,11 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { type DeadLetter, type DeadLetterReason, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import {
+  type DeadLetter,
+  type DeadLetterReason,
+  SCHEMA_VERSION,
+} from "@sentiment/contracts/messages";
 import { encodeBase64 } from "./base64.ts";
 import type { Delivery } from "./work_item.ts";
 

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Redis } from "ioredis";
-import { integrationTest, testRedisUrl } from "@sentiment/infra/testkit";
+import { integrationTest, testRedisUrl } from "@sentiment/testkit";
 import { attemptsKey, processedKey, RedisDedup, splitRepeats } from "./dedup.ts";
 
 Deno.test("splitRepeats keeps the first occurrence of each id, in order", () => {

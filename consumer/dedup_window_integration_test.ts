@@ -7,9 +7,9 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Redis } from "ioredis";
-import { integrationTest } from "@sentiment/infra/testkit";
-import { ProcessedCommentSchema } from "@sentiment/proto/messages";
-import { createRandom } from "@sentiment/proto/random";
+import { integrationTest } from "@sentiment/testkit";
+import { ProcessedCommentSchema } from "@sentiment/contracts/messages";
+import { createRandom } from "@sentiment/kit/random";
 import {
   asMessages,
   jsonValue,

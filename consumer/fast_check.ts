@@ -19,7 +19,7 @@ import {
   type RawCommentCheck,
   type rawCommentSchema,
   SCHEMA_VERSION,
-} from "@sentiment/proto/messages";
+} from "@sentiment/contracts/messages";
 
 /** CommentIdSchema's character set and length, in one regex. */
 const COMMENT_ID = new RegExp(`^[A-Za-z0-9_:.-]{1,${MAX_COMMENT_ID_LENGTH}}$`);

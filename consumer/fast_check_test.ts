@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { checkRawComment, rawCommentSchema } from "@sentiment/proto/messages";
+import { checkRawComment, rawCommentSchema } from "@sentiment/contracts/messages";
 import { canonicalComment, fastCheckRawComment } from "./fast_check.ts";
 
 const MAX = 50;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import { AbandonedError, type InfraGuard } from "./infra_guard.ts";
 import { type CommitPoint, OffsetTracker } from "./offsets.ts";
 import { RetryScheduler } from "./retry_scheduler.ts";

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { createLogger } from "@sentiment/proto/log";
+import { createLogger } from "@sentiment/kit/log";
 import { detachBytes, Flow, type InMessage, type PassOutcome, type PassRunner } from "./flow.ts";
 import { InfraGuard } from "./infra_guard.ts";
 import type { CommitPoint } from "./offsets.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 
 /** Thrown out of a step that was abandoned (shutdown) while it waited for its infrastructure. */
 export class AbandonedError extends Error {

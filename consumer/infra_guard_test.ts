@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { createLogger } from "@sentiment/proto/log";
+import { createLogger } from "@sentiment/kit/log";
 import { classifyPostgresError, InfraGuard, sqlStateOf } from "./infra_guard.ts";
 
 /** postgres.js 3.4.9 src/errors.js `PostgresError`: the parsed ErrorResponse fields assigned. */

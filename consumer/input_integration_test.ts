@@ -3,9 +3,9 @@
  * while the valid messages around it are processed; two instances share the work.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { createRandom } from "@sentiment/proto/random";
-import { integrationTest } from "@sentiment/infra/testkit";
-import { DeadLetterSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import { createRandom } from "@sentiment/kit/random";
+import { integrationTest } from "@sentiment/testkit";
+import { DeadLetterSchema, SCHEMA_VERSION } from "@sentiment/contracts/messages";
 import {
   asMessages,
   commentsWithDuplicates,

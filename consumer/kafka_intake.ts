@@ -6,7 +6,7 @@
  * @module
  */
 import { type Consumer, type Kafka, type logCreator, logLevel as KafkaLogLevel } from "kafkajs";
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import type { CommitPoint } from "./offsets.ts";
 import type { InMessage } from "./flow.ts";
 

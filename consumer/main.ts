@@ -5,7 +5,7 @@
  */
 // First: npm packages below must meet the narrowed process.env when they load.
 import "./env_view.ts";
-import { runService } from "@sentiment/proto/service";
+import { runService } from "@sentiment/kit/service";
 import { readConfig } from "./config.ts";
 import { start } from "./service.ts";
 

@@ -16,7 +16,7 @@ import {
   Histogram,
   LATENCY_BUCKETS,
   type Registry,
-} from "@sentiment/proto/metrics";
+} from "@sentiment/kit/metrics";
 import type { PassRunner } from "./flow.ts";
 import type { Publisher } from "./publisher.ts";
 import type { SentimentGateway } from "./sentiment_client.ts";

@@ -4,8 +4,8 @@
  * sizes, against the real Kafka, PostgreSQL, Redis and sentiment processes.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { eventually, integrationTest, sampleSum, scrapeMetrics } from "@sentiment/infra/testkit";
-import { createRandom } from "@sentiment/proto/random";
+import { eventually, integrationTest, sampleSum, scrapeMetrics } from "@sentiment/testkit";
+import { createRandom } from "@sentiment/kit/random";
 import { asMessages, publish, rawComment, startPipelineHarness } from "./test_support.ts";
 
 integrationTest("/metrics counts a known workload", async () => {

@@ -5,9 +5,9 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { integrationTest, testKafka } from "@sentiment/infra/testkit";
-import { DeadLetterSchema } from "@sentiment/proto/messages";
-import { createRandom } from "@sentiment/proto/random";
+import { integrationTest, testKafka } from "@sentiment/testkit";
+import { DeadLetterSchema } from "@sentiment/contracts/messages";
+import { createRandom } from "@sentiment/kit/random";
 import {
   asMessages,
   jsonValue,

@@ -1,7 +1,7 @@
 /**
  * CPU cost of the consumer's own hot path, without I/O: `deno bench -P consumer/`.
  */
-import { checkRawComment, rawCommentSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import { checkRawComment, rawCommentSchema, SCHEMA_VERSION } from "@sentiment/contracts/messages";
 import { OffsetTracker } from "./offsets.ts";
 import { splitRepeats } from "./dedup.ts";
 import { textHash } from "./text_hash.ts";

@@ -3,8 +3,8 @@
  * acceptance run (duplicates, injected failures, cache), and dead-lettering.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { eventually, integrationTest } from "@sentiment/infra/testkit";
-import { DeadLetterSchema, ProcessedCommentSchema } from "@sentiment/proto/messages";
+import { eventually, integrationTest } from "@sentiment/testkit";
+import { DeadLetterSchema, ProcessedCommentSchema } from "@sentiment/contracts/messages";
 import {
   asMessages,
   commentsWithDuplicates,

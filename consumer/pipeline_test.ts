@@ -1,12 +1,12 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
-import { createLogger } from "@sentiment/proto/log";
+import { createLogger } from "@sentiment/kit/log";
 import {
   ProcessedCommentSchema,
   type RawComment,
   rawCommentSchema,
   SCHEMA_VERSION,
   type Tag,
-} from "@sentiment/proto/messages";
+} from "@sentiment/contracts/messages";
 import type { DedupStore, IdState } from "./dedup.ts";
 import { AbandonedError, InfraGuard } from "./infra_guard.ts";
 import { Pipeline, unstorable } from "./pipeline.ts";
@@ -22,7 +22,7 @@ import { Stats } from "./stats.ts";
 import type { CommentStore, CounterDelta, NewComment, StoredComment } from "./store.ts";
 import { TagCache } from "./tag_cache.ts";
 import { newWorkItem, type WorkItem } from "./work_item.ts";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 
 const quiet = createLogger("test", "error", () => {});
 

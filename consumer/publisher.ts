@@ -8,7 +8,7 @@
 import { Buffer } from "node:buffer";
 import type { Producer } from "kafkajs";
 import { partitionCounts, partitionOfKey } from "./partitioner.ts";
-import type { DeadLetter, ProcessedComment } from "@sentiment/proto/messages";
+import type { DeadLetter, ProcessedComment } from "@sentiment/contracts/messages";
 
 /** A dead letter with the key its original message had. */
 export interface DeadLetterMessage {

@@ -12,8 +12,8 @@ import {
   type TestDatabase,
   testKafka,
   type TestTopics,
-} from "@sentiment/infra/testkit";
-import { ProcessedCommentSchema, type RawComment } from "@sentiment/proto/messages";
+} from "@sentiment/testkit";
+import { ProcessedCommentSchema, type RawComment } from "@sentiment/contracts/messages";
 import {
   asMessages,
   commentsWithDuplicates,

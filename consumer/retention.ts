@@ -21,7 +21,7 @@
  * @module
  */
 import type postgres from "postgres";
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 
 /** Names this project's retention lock (the migration lock is 74_210_531, compaction …532). */
 export const RETENTION_LOCK_ID = 74_210_533;

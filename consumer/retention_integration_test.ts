@@ -4,7 +4,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import postgres from "postgres";
-import { createTestDatabase, integrationTest } from "@sentiment/infra/testkit";
+import { createTestDatabase, integrationTest } from "@sentiment/testkit";
 import { RETENTION_LOCK_ID, retentionPass } from "./retention.ts";
 
 const DAY_MS = 86_400_000;

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { createRandom } from "@sentiment/proto/random";
+import { createRandom } from "@sentiment/kit/random";
 import { retryDecision, RetryScheduler } from "./retry_scheduler.ts";
 
 const DEFAULT = [1000, 2000, 4000, 8000, 16000];

@@ -10,14 +10,14 @@ import {
   type AnalyzeSentimentResponse,
   createSentimentClient,
   type SentimentClient,
-} from "@sentiment/proto/grpc";
+} from "@sentiment/contracts/grpc";
 import {
   LanguageSchema,
   MAX_REASON_LENGTH,
   MAX_REASONS,
   type Tag,
   TagSchema,
-} from "@sentiment/proto/messages";
+} from "@sentiment/contracts/messages";
 
 /** One text to classify. */
 export interface SentimentRequestItem {

@@ -2,7 +2,7 @@ import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import {
   type AnalyzeSentimentBatchResponse,
   sentimentServiceDefinition,
-} from "@sentiment/proto/grpc";
+} from "@sentiment/contracts/grpc";
 import { answerOf, outcomesOf, SentimentCallError } from "./sentiment_client.ts";
 
 const item = (commentId: string) => ({ commentId, text: "t", textHash: "h" });

@@ -8,12 +8,12 @@
 import { Kafka } from "kafkajs";
 import postgres from "postgres";
 import { Redis } from "ioredis";
-import { redact } from "@sentiment/proto/config";
-import { migrate } from "@sentiment/proto/db";
-import type { Logger } from "@sentiment/proto/log";
-import { rawCommentSchema } from "@sentiment/proto/messages";
-import { metricsResponse } from "@sentiment/proto/metrics";
-import type { RunningService } from "@sentiment/proto/service";
+import { redact } from "@sentiment/kit/config";
+import { migrate } from "@sentiment/contracts/db";
+import type { Logger } from "@sentiment/kit/log";
+import { rawCommentSchema } from "@sentiment/contracts/messages";
+import { metricsResponse } from "@sentiment/kit/metrics";
+import type { RunningService } from "@sentiment/kit/service";
 import type { ConsumerConfig } from "./config.ts";
 import { RedisDedup } from "./dedup.ts";
 import { Flow } from "./flow.ts";

@@ -4,9 +4,9 @@
  * health endpoint, and a stop finishes the work, commits it and closes cleanly.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { envFrom } from "@sentiment/proto/config";
-import { createLogger } from "@sentiment/proto/log";
-import { eventually, integrationTest, testKafka } from "@sentiment/infra/testkit";
+import { envFrom } from "@sentiment/kit/config";
+import { createLogger } from "@sentiment/kit/log";
+import { eventually, integrationTest, testKafka } from "@sentiment/testkit";
 import { readConfig } from "./config.ts";
 import { start } from "./service.ts";
 import {

@@ -3,7 +3,7 @@
  * (comment_id) DO NOTHING, and for every row, new or already there, the stored version with its
  * seq, so a comment replayed after a crash is published again exactly as it was stored.
  *
- * Rows are the table's own (`@sentiment/proto/db/comment_row`), and every column list of the
+ * Rows are the table's own (`@sentiment/contracts/db/comment_row`), and every column list of the
  * statements below is made from its one list of columns.
  *
  * @module
@@ -15,7 +15,7 @@ import {
   type CommentColumn,
   type CommentInput,
   type CommentRow,
-} from "@sentiment/proto/db/comment_row";
+} from "@sentiment/contracts/db/comment_row";
 
 /** A comment ready to be stored; score, language and reasons are null when unknown. */
 export type NewComment = CommentInput;

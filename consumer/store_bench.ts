@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createTestDatabase, unavailableInfrastructure } from "@sentiment/infra/testkit";
+import { createTestDatabase, unavailableInfrastructure } from "@sentiment/testkit";
 import { type NewComment, PostgresCommentStore } from "./store.ts";
 import { textHash } from "./text_hash.ts";
 

@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { createTestDatabase, integrationTest } from "@sentiment/infra/testkit";
+import { createTestDatabase, integrationTest } from "@sentiment/testkit";
 import { type NewComment, PostgresCommentStore } from "./store.ts";
 
 const comment = (): NewComment => ({

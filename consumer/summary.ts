@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { LogFields, Logger } from "@sentiment/proto/log";
+import type { LogFields, Logger } from "@sentiment/kit/log";
 import type { Stats } from "./stats.ts";
 
 /** Counters that appear in the summary, in the order they are printed. */

@@ -17,9 +17,9 @@ import {
   type AnalyzeSentimentResponse,
   createSentimentClient,
   sentimentServiceDefinition,
-} from "@sentiment/proto/grpc";
-import { type RawComment, SCHEMA_VERSION, SOURCES, type Tag } from "@sentiment/proto/messages";
-import { createRandom, type Random } from "@sentiment/proto/random";
+} from "@sentiment/contracts/grpc";
+import { type RawComment, SCHEMA_VERSION, SOURCES, type Tag } from "@sentiment/contracts/messages";
+import { createRandom, type Random } from "@sentiment/kit/random";
 import {
   createTestDatabase,
   createTestTopics,
@@ -33,7 +33,7 @@ import {
   testRedisUrl,
   type TestTopics,
   textDecoding,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 
 /** A running sentiment service process on a free port. */
 export interface SentimentProcess {

@@ -9,13 +9,13 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { Redis } from "ioredis";
 import { z } from "zod";
-import { integrationTest, testKafka } from "@sentiment/infra/testkit";
+import { integrationTest, testKafka } from "@sentiment/testkit";
 import {
   DeadLetterSchema,
   LanguageSchema,
   type ProcessedComment,
   ProcessedCommentSchema,
-} from "@sentiment/proto/messages";
+} from "@sentiment/contracts/messages";
 import { attemptsKey, processedKey } from "./dedup.ts";
 import {
   health,

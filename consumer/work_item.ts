@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { RawComment } from "@sentiment/proto/messages";
+import type { RawComment } from "@sentiment/contracts/messages";
 
 /** Where a message came from and its bytes: what the flow tracks and a dead letter keeps. */
 export interface Delivery {

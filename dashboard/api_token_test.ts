@@ -5,7 +5,7 @@
  * Also the dashboard's own `/metrics`.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { createLogger } from "@sentiment/proto/log";
+import { createLogger } from "@sentiment/kit/log";
 import {
   createTestDatabase,
   createTestTopics,
@@ -15,7 +15,7 @@ import {
   parsePrometheusText,
   sampleSum,
   startService,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { createDashboardMetrics } from "./metrics.ts";
 import { createHandler } from "./server.tsx";
 

@@ -4,7 +4,7 @@
  * scenario against the real api fed through Kafka and PostgreSQL.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 import { FakeApi, sampleComment } from "./testing/fake_api.ts";
 import { type Backend, runScenario } from "./testing/scenario.ts";
 import { DEFAULT_STORAGE_KEY, READABLE_EARLIER_KEYS } from "./lib/comments.ts";

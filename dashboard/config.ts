@@ -12,10 +12,10 @@ import {
   port,
   text,
   url,
-} from "@sentiment/proto/config";
-import type { LogLevel } from "@sentiment/proto/log";
-import { readSettings, settingNames, type SettingsTable } from "@sentiment/proto/settings";
-import { LOG_LEVEL } from "@sentiment/proto/shared_settings";
+} from "@sentiment/kit/config";
+import type { LogLevel } from "@sentiment/kit/log";
+import { readSettings, settingNames, type SettingsTable } from "@sentiment/kit/settings";
+import { LOG_LEVEL } from "@sentiment/kit/shared_settings";
 import { DEFAULT_MAX_COMMENTS } from "./lib/comments.ts";
 import { normalizeConfiguredHost } from "./hosts.ts";
 

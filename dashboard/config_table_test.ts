@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { settingsProblems } from "@sentiment/infra/testkit";
+import { settingsProblems } from "@sentiment/testkit";
 import { DASHBOARD_SETTINGS } from "./config.ts";
 
 Deno.test("the settings table agrees with the permission set, the README and compose.yaml", async () => {

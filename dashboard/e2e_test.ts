@@ -6,7 +6,7 @@
  */
 import type { Producer } from "kafkajs";
 import type postgres from "postgres";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 import {
   createTestDatabase,
   createTestTopics,
@@ -18,7 +18,7 @@ import {
   startService,
   storeComments,
   testKafka,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { type Backend, type CommentSpec, runScenario } from "./testing/scenario.ts";
 
 let counter = 0;

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { runService } from "@sentiment/proto/service";
+import { runService } from "@sentiment/kit/service";
 import { readConfig } from "./config.ts";
 import { start } from "./service.ts";
 

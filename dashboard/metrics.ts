@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { Counter, createRegistry, type Registry } from "@sentiment/proto/metrics";
+import { Counter, createRegistry, type Registry } from "@sentiment/kit/metrics";
 
 /**
  * The routes the server distinguishes in its metrics; `refused`: a request for a host it does

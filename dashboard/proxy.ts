@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import { withSecurityHeaders } from "./security.ts";
 
 /** Options of {@link createApiProxy}. */

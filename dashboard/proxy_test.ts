@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import { createLogger } from "@sentiment/proto/log";
+import { createLogger } from "@sentiment/kit/log";
 import { createApiProxy } from "./proxy.ts";
 
 Deno.test("the proxy names the browser in X-Forwarded-For, so the api's per-address limit counts browsers", async () => {

@@ -6,8 +6,8 @@
  * @module
  */
 import { extname, join, normalize } from "node:path";
-import type { Logger } from "@sentiment/proto/log";
-import { metricsResponse } from "@sentiment/proto/metrics";
+import type { Logger } from "@sentiment/kit/log";
+import { metricsResponse } from "@sentiment/kit/metrics";
 import { createDashboardMetrics, type DashboardMetrics } from "./metrics.ts";
 import type { DashboardConfig } from "./config.ts";
 import { allowedHostnames, isAllowedHost } from "./hosts.ts";

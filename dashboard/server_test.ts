@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { createLogger } from "@sentiment/proto/log";
-import { envFrom } from "@sentiment/proto/config";
+import { createLogger } from "@sentiment/kit/log";
+import { envFrom } from "@sentiment/kit/config";
 import { createHandler, type HandlerOptions, STATIC_DIR } from "./server.tsx";
 import { readConfig } from "./config.ts";
 import { PAGE_CSP } from "./security.ts";

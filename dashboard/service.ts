@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
-import type { RunningService } from "@sentiment/proto/service";
+import type { Logger } from "@sentiment/kit/log";
+import type { RunningService } from "@sentiment/kit/service";
 import { type DashboardConfig, ENV_VARS } from "./config.ts";
 import { createHandler } from "./server.tsx";
 

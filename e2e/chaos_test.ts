@@ -24,7 +24,7 @@ import {
   startService,
   type TestDatabase,
   testRedisUrl,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { createCommentGenerator } from "../producer/generator.ts";
 import {
   consumerEnv,

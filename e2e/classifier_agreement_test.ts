@@ -5,7 +5,7 @@
 import { ok } from "node:assert/strict";
 import { createCommentGenerator } from "@sentiment/producer/generator";
 import { classify } from "@sentiment/sentiment/classifier";
-import { type Tag, TAGS } from "@sentiment/proto/messages";
+import { type Tag, TAGS } from "@sentiment/contracts/messages";
 
 const N = 10_000;
 

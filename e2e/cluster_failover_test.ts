@@ -27,7 +27,7 @@ import {
   startService,
   type TestDatabase,
   testRedisUrl,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { consumerEnv, readTopic, startSentiment, waitFor } from "../consumer/test_support.ts";
 import {
   firstStoredCreatedAfter,

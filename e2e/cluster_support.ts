@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { TestDatabase } from "@sentiment/infra/testkit";
+import type { TestDatabase } from "@sentiment/testkit";
 import { createCommentGenerator } from "../producer/generator.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,8 +7,8 @@ import {
   type AnalyzeSentimentBatchResponse,
   type AnalyzeSentimentRequest,
   createSentimentClient,
-} from "@sentiment/proto/grpc";
-import { checkRawComment, type RawComment } from "@sentiment/proto/messages";
+} from "@sentiment/contracts/grpc";
+import { checkRawComment, type RawComment } from "@sentiment/contracts/messages";
 import {
   createTestTopics,
   eventually,
@@ -16,7 +16,7 @@ import {
   integrationTest,
   startService,
   testKafka,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 
 const N = 2_000;
 

@@ -31,7 +31,7 @@ import {
   startPrivateKafkaCluster,
   startService,
   testRedisUrl,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { consumerEnv, waitFor } from "../consumer/test_support.ts";
 import { generatedIds, readStream, storedCount } from "./cluster_support.ts";
 

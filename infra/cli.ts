@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { ConfigError } from "@sentiment/proto/config";
+import { ConfigError } from "@sentiment/kit/config";
 import { dataPaths } from "./paths.ts";
 import { readInfraSettings } from "./settings.ts";
 import { down, preflight, startInfrastructure, stopAll, up } from "./stack.ts";

@@ -5,11 +5,11 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { TOPIC_DEFAULTS } from "@sentiment/contracts/messages";
 import { PROJECT_ROOT } from "./paths.ts";
 import { appServices } from "./services.ts";
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, readInfraSettings } from "./settings.ts";
-import { envFrom } from "@sentiment/proto/config";
+import { envFrom } from "@sentiment/kit/config";
 
 interface ComposeService {
   command?: string[] | string;

@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { migrate, MIGRATIONS } from "@sentiment/proto/db";
+import { migrate, MIGRATIONS } from "@sentiment/contracts/db";
 import { createTopicsWithLeaders, ensureTopics } from "./kafka.ts";
 import { dataPaths } from "./paths.ts";
 import { startRedisServer, stopRedis } from "./redis.ts";
@@ -12,7 +12,7 @@ import {
   infraConfig,
   integrationTest,
   testKafka,
-} from "./testkit.ts";
+} from "@sentiment/testkit";
 
 integrationTest("the project's topics exist with the configured partition count", async () => {
   const settings = readInfraSettings();

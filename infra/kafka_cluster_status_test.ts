@@ -3,7 +3,7 @@ import { activeController, parseQuorumState } from "./kafka_cluster_status.ts";
 import { kafkaNodeSpecs } from "./kafka.ts";
 import { dataPaths } from "./paths.ts";
 import { readInfraSettings, serviceKafkaEnv } from "./settings.ts";
-import { envFrom } from "@sentiment/proto/config";
+import { envFrom } from "@sentiment/kit/config";
 
 Deno.test("the active controller is the leader of the newest epoch any serving node knows", () => {
   const state = (leaderId: number, leaderEpoch: number) =>

@@ -6,8 +6,8 @@
  */
 import { join } from "node:path";
 import postgres from "postgres";
-import { migrate } from "@sentiment/proto/db";
-import { redact } from "@sentiment/proto/config";
+import { migrate } from "@sentiment/contracts/db";
+import { redact } from "@sentiment/kit/config";
 import type { DataPaths } from "./paths.ts";
 import { isListening, lastLines, run } from "./processes.ts";
 import { type InfraSettings, urlHostPort } from "./settings.ts";

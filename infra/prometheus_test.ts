@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { Counter, createRegistry, Gauge, Histogram } from "@sentiment/proto/metrics";
+import { Counter, createRegistry, Gauge, Histogram } from "@sentiment/kit/metrics";
 import { parsePrometheusText, PrometheusParseError, sampleSum } from "./prometheus.ts";
 
 Deno.test("parses what the metrics module writes", async () => {

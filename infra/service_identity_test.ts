@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { envFrom } from "@sentiment/proto/config";
+import { envFrom } from "@sentiment/kit/config";
 import { PROJECT_ROOT } from "./paths.ts";
 import { isServiceCommand, serviceCommand } from "./service_identity.ts";
 

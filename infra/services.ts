@@ -9,7 +9,7 @@
  * @module
  */
 import { join } from "node:path";
-import { envPort, type EnvSource } from "@sentiment/proto/config";
+import { envPort, type EnvSource } from "@sentiment/kit/config";
 import type { DataPaths } from "./paths.ts";
 import { PROJECT_ROOT } from "./paths.ts";
 import { listenerPids, listensOn, type ProcessInfo, readProcess } from "./proc.ts";

@@ -13,9 +13,9 @@ import {
   type EnvSource,
   envString,
   envUrl,
-} from "@sentiment/proto/config";
-import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
-import { DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "@sentiment/proto/shared_settings";
+} from "@sentiment/kit/config";
+import { TOPIC_DEFAULTS } from "@sentiment/contracts/messages";
+import { DATABASE_URL, KAFKA_BROKERS, REDIS_URL } from "@sentiment/kit/shared_settings";
 import { readTopicRetention, type TopicKind, type TopicRetention } from "./topic_retention.ts";
 
 // The services' defaults, so that `up` starts the infrastructure where they look for it.

@@ -25,7 +25,7 @@ import {
 } from "./services.ts";
 import { hostPort, type InfraSettings, serviceKafkaEnv } from "./settings.ts";
 import { isListening } from "./processes.ts";
-import { redact } from "@sentiment/proto/config";
+import { redact } from "@sentiment/kit/config";
 import { ensureSystemPackages, JAVA, MAVEN, POSTGRES, REDIS } from "./system_packages.ts";
 
 export type Say = (line: string) => void;

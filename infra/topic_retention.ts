@@ -15,7 +15,7 @@
  * @module
  */
 import { type Admin, ConfigResourceTypes, type IResourceConfigEntry } from "kafkajs";
-import { envInt, type EnvSource } from "@sentiment/proto/config";
+import { envInt, type EnvSource } from "@sentiment/kit/config";
 
 /** One topic's limits: the oldest segment goes when either is passed. */
 export interface TopicRetention {

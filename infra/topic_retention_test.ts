@@ -1,8 +1,8 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
 import { ConfigResourceTypes } from "kafkajs";
-import { ConfigError, envFrom } from "@sentiment/proto/config";
+import { ConfigError, envFrom } from "@sentiment/kit/config";
 import { ensureTopics } from "./kafka.ts";
-import { infraConfig, integrationTest, testKafka } from "./testkit.ts";
+import { infraConfig, integrationTest, testKafka } from "@sentiment/testkit";
 import { readTopicRetention, TOPIC_RETENTION, type TopicRetention } from "./topic_retention.ts";
 
 Deno.test("topic retention: defaults, the dead-letter queue kept longest, overrides checked", () => {

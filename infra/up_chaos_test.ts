@@ -23,7 +23,7 @@ import {
   infraConfig,
   integrationTest,
   testRedisUrl,
-} from "./testkit.ts";
+} from "@sentiment/testkit";
 
 const SERVICES = ["sentiment", "consumer", "api", "dashboard", "producer"] as const;
 type Service = typeof SERVICES[number];

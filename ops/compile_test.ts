@@ -7,7 +7,7 @@
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
-import { freePort, PROJECT_ROOT } from "@sentiment/infra/testkit";
+import { freePort, PROJECT_ROOT } from "@sentiment/testkit";
 import { compileArgs, permissionSetNames, SERVICES } from "./compile_plan.ts";
 
 interface Run {

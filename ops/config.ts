@@ -4,9 +4,9 @@
  *
  * @module
  */
-import { envHostPorts, envInt, type EnvSource, envString } from "@sentiment/proto/config";
-import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
-import { KAFKA_BROKERS } from "@sentiment/proto/shared_settings";
+import { envHostPorts, envInt, type EnvSource, envString } from "@sentiment/kit/config";
+import { TOPIC_DEFAULTS } from "@sentiment/contracts/messages";
+import { KAFKA_BROKERS } from "@sentiment/kit/shared_settings";
 
 export interface DlqConfig {
   kafkaBrokers: string[];

@@ -4,7 +4,11 @@
  *
  * @module
  */
-import { type DeadLetter, DeadLetterSchema, normalizeCommentId } from "@sentiment/proto/messages";
+import {
+  type DeadLetter,
+  DeadLetterSchema,
+  normalizeCommentId,
+} from "@sentiment/contracts/messages";
 import type { LetterRef, Selection } from "./dlq_args.ts";
 
 /** One Kafka record of a topic, as the topic reader returns it. */

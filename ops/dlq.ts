@@ -12,7 +12,7 @@
  */
 import "./quiet_kafkajs.ts";
 import { Kafka, logLevel } from "kafkajs";
-import { ConfigError } from "@sentiment/proto/config";
+import { ConfigError } from "@sentiment/kit/config";
 import { readDlqConfig } from "./config.ts";
 import { parseDlqArgs, USAGE, UsageError } from "./dlq_args.ts";
 import { CommandError, runCommand } from "./dlq_commands.ts";

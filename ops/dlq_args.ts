@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { DEAD_LETTER_REASONS, normalizeCommentId } from "@sentiment/proto/messages";
+import { DEAD_LETTER_REASONS, normalizeCommentId } from "@sentiment/contracts/messages";
 
 export const USAGE = [
   "usage: deno task dlq list [--reason REASON] [--json]",

@@ -19,7 +19,7 @@ import {
   startService,
   testKafka,
   testRedisUrl,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 
 const servicesPresent = await Promise.all(
   ["consumer", "sentiment"].map((member) =>

@@ -15,8 +15,8 @@ import {
   PROJECT_ROOT,
   testKafka,
   type TestTopics,
-} from "@sentiment/infra/testkit";
-import { type DeadLetter, DeadLetterSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
+} from "@sentiment/testkit";
+import { type DeadLetter, DeadLetterSchema, SCHEMA_VERSION } from "@sentiment/contracts/messages";
 
 interface Run {
   code: number;

@@ -15,7 +15,7 @@ import {
   type PrivateKafka,
   startPrivateKafka,
   startService,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 import { createCommentGenerator } from "./generator.ts";
 
 const TOPIC = "raw-outage";

@@ -4,19 +4,11 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import {
-  bool,
-  ConfigError,
-  type EnvSource,
-  int,
-  number,
-  port,
-  text,
-} from "@sentiment/proto/config";
-import type { LogLevel } from "@sentiment/proto/log";
-import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
-import { KAFKA_BROKERS, LOG_LEVEL, topicSetting } from "@sentiment/proto/shared_settings";
-import { TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { bool, ConfigError, type EnvSource, int, number, port, text } from "@sentiment/kit/config";
+import type { LogLevel } from "@sentiment/kit/log";
+import { readSettings, type SettingsTable } from "@sentiment/kit/settings";
+import { KAFKA_BROKERS, LOG_LEVEL, topicSetting } from "@sentiment/kit/shared_settings";
+import { TOPIC_DEFAULTS } from "@sentiment/contracts/messages";
 
 /** Everything a producer run needs. */
 export interface ProducerConfig {

@@ -11,8 +11,8 @@ import {
   SOURCES,
   type Tag,
   TAGS,
-} from "@sentiment/proto/messages";
-import { createRandom, type Random } from "@sentiment/proto/random";
+} from "@sentiment/contracts/messages";
+import { createRandom, type Random } from "@sentiment/kit/random";
 import { CLASS_WEIGHTS, OPENERS, TEMPLATES } from "./templates.ts";
 import { VOCABULARY, type Vocabulary } from "./vocabulary.ts";
 

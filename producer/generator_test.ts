@@ -1,7 +1,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { RawCommentSchema, SOURCES, TAGS } from "@sentiment/proto/messages";
+import { RawCommentSchema, SOURCES, TAGS } from "@sentiment/contracts/messages";
 import { createCommentGenerator, fillTemplate, writeText } from "./generator.ts";
-import { createRandom } from "@sentiment/proto/random";
+import { createRandom } from "@sentiment/kit/random";
 import { TEMPLATES } from "./templates.ts";
 import { VOCABULARY } from "./vocabulary.ts";
 

@@ -13,7 +13,7 @@ import {
   labeledCounterFrom,
   LATENCY_BUCKETS,
   type Registry,
-} from "@sentiment/proto/metrics";
+} from "@sentiment/kit/metrics";
 import type { RunStats } from "./run.ts";
 
 /** The registry and the hook the publisher calls per request. */

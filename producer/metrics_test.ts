@@ -11,7 +11,7 @@ import {
   sampleSum,
   scrapeMetrics,
   startService,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 
 integrationTest("producer: /metrics counts what Kafka acknowledged", async () => {
   const topics = await createTestTopics(2);

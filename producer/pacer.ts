@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Random } from "@sentiment/proto/random";
+import type { Random } from "@sentiment/kit/random";
 
 /** Options of {@link createPacer}. */
 export interface PacerOptions {

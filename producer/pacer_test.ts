@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createPacer } from "./pacer.ts";
-import { createRandom } from "@sentiment/proto/random";
+import { createRandom } from "@sentiment/kit/random";
 
 const base = { minIntervalMs: 100, maxIntervalMs: 10_000, random: createRandom(1) };
 

@@ -2,7 +2,7 @@
  * The real producer process against the real Kafka: what lands on the topic.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
-import { checkRawComment, type RawComment } from "@sentiment/proto/messages";
+import { checkRawComment, type RawComment } from "@sentiment/contracts/messages";
 import {
   createTestTopics,
   eventually,
@@ -10,7 +10,7 @@ import {
   logRecords,
   startService,
   testKafka,
-} from "@sentiment/infra/testkit";
+} from "@sentiment/testkit";
 
 interface Landed {
   key: string | null;

@@ -12,8 +12,8 @@
  * @module
  */
 import { Kafka, type LogEntry, logLevel, type Producer } from "kafkajs";
-import type { RawComment } from "@sentiment/proto/messages";
-import type { Logger } from "@sentiment/proto/log";
+import type { RawComment } from "@sentiment/contracts/messages";
+import type { Logger } from "@sentiment/kit/log";
 import {
   PartitionsNotWrittenError,
   recordingPartitioner,

@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
-import { type Tag, TAGS } from "@sentiment/proto/messages";
+import type { Logger } from "@sentiment/kit/log";
+import { type Tag, TAGS } from "@sentiment/contracts/messages";
 import type { CommentGenerator, GeneratedComment } from "./generator.ts";
 import type { Pacer } from "./pacer.ts";
 import { NotSentError, type Publisher, type Unacknowledged } from "./publisher.ts";

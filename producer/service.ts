@@ -5,15 +5,15 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
-import { serveOpsEndpoint } from "@sentiment/proto/metrics";
-import type { RunningService } from "@sentiment/proto/service";
+import type { Logger } from "@sentiment/kit/log";
+import { serveOpsEndpoint } from "@sentiment/kit/metrics";
+import type { RunningService } from "@sentiment/kit/service";
 import type { ProducerConfig } from "./config.ts";
 import { createCommentGenerator } from "./generator.ts";
 import { createProducerMetrics } from "./metrics.ts";
 import { createPacer } from "./pacer.ts";
 import { createPublisher } from "./publisher.ts";
-import { createRandom, randomSeed } from "@sentiment/proto/random";
+import { createRandom, randomSeed } from "@sentiment/kit/random";
 import { emptyStats, runProducer } from "./run.ts";
 import { openTruthFile, type TruthWriter } from "./truth_file.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 
 export const TEMPLATES: Readonly<Record<Tag, readonly string[]>> = {
   POSITIVE: [

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 
 /** One line of the truth file. */
 export interface TruthRecord {

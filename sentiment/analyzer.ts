@@ -10,8 +10,8 @@ import type {
   AnalyzeSentimentResponse,
   BatchItemResult,
   ItemError,
-} from "@sentiment/proto/grpc";
-import type { Tag } from "@sentiment/proto/messages";
+} from "@sentiment/contracts/grpc";
+import type { Tag } from "@sentiment/contracts/messages";
 import { type Classification, explain } from "./classifier.ts";
 import type { FailureInjector } from "./failure_injector.ts";
 

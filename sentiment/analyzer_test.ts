@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
-import type { AnalyzeSentimentRequest } from "@sentiment/proto/grpc";
+import type { AnalyzeSentimentRequest } from "@sentiment/contracts/grpc";
 import { CallError, createAnalyzer, StatusCode, validateRequest } from "./analyzer.ts";
 import { createFailureInjector } from "./failure_injector.ts";
 

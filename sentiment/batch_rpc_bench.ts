@@ -10,8 +10,8 @@ import {
   type AnalyzeSentimentResponse,
   createSentimentClient,
   sentimentServiceDefinition,
-} from "@sentiment/proto/grpc";
-import { createLogger } from "@sentiment/proto/log";
+} from "@sentiment/contracts/grpc";
+import { createLogger } from "@sentiment/kit/log";
 import { createAnalyzer } from "./analyzer.ts";
 import { createFailureInjector } from "./failure_injector.ts";
 import { createSentimentServer } from "./server.ts";

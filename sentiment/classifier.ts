@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 import { ENGLISH } from "./english.ts";
 import { detectLanguage, UNDETERMINED } from "./language.ts";
 import { PROFILES } from "./languages/mod.ts";

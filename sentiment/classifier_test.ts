@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 import { classify, explain } from "./classifier.ts";
 
 /** Hand-written cases, not produced by the generator: the classifier's independent check. */

@@ -3,18 +3,11 @@
  *
  * @module
  */
-import {
-  ConfigError,
-  type EnvSource,
-  int,
-  number,
-  type Parse,
-  port,
-} from "@sentiment/proto/config";
-import type { LogLevel } from "@sentiment/proto/log";
-import { DEFAULT_MAX_TEXT_LENGTH } from "@sentiment/proto/messages";
-import { readSettings, type SettingsTable } from "@sentiment/proto/settings";
-import { LOG_LEVEL } from "@sentiment/proto/shared_settings";
+import { ConfigError, type EnvSource, int, number, type Parse, port } from "@sentiment/kit/config";
+import type { LogLevel } from "@sentiment/kit/log";
+import { DEFAULT_MAX_TEXT_LENGTH } from "@sentiment/contracts/messages";
+import { readSettings, type SettingsTable } from "@sentiment/kit/settings";
+import { LOG_LEVEL } from "@sentiment/kit/shared_settings";
 
 /** Everything the service needs to start. */
 export interface SentimentConfig {

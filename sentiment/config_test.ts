@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, throws } from "node:assert/strict";
-import { ConfigError, envFrom } from "@sentiment/proto/config";
+import { ConfigError, envFrom } from "@sentiment/kit/config";
 import { readSentimentConfig } from "./config.ts";
 
 Deno.test("defaults: 127.0.0.1:50051, 1 in 32 failures, proto's text limit", () => {

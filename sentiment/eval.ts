@@ -6,7 +6,7 @@
  * @module
  */
 import Sentiment from "sentiment";
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 import { classify } from "./classifier.ts";
 import { evaluate, type Figures, parseRatedTsv, TRUTH_CLASSES } from "./evaluation.ts";
 

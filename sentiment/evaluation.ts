@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 
 /** One human-rated text. */
 export interface RatedText {

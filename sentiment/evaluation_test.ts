@@ -1,5 +1,5 @@
 import { deepStrictEqual as assertEquals, ok, throws } from "node:assert/strict";
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 import { classify } from "./classifier.ts";
 import { afinnClassify } from "./eval.ts";
 import { evaluate, parseRatedTsv, truthOf } from "./evaluation.ts";

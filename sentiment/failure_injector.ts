@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { createRandom, randomSeed } from "@sentiment/proto/random";
+import { createRandom, randomSeed } from "@sentiment/kit/random";
 
 /** Decides, request by request, whether to fail. */
 export interface FailureInjector {

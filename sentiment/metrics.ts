@@ -13,7 +13,7 @@ import {
   labeledCounterFrom,
   LATENCY_BUCKETS,
   type Registry,
-} from "@sentiment/proto/metrics";
+} from "@sentiment/kit/metrics";
 import type { AnalyzerStats } from "./analyzer.ts";
 import type { SentimentMethod } from "./server.ts";
 

@@ -3,9 +3,9 @@
  * Prometheus text whose counters match the calls made.
  */
 import { deepStrictEqual as assertEquals } from "node:assert/strict";
-import type { AnalyzeSentimentRequest } from "@sentiment/proto/grpc";
-import { createSentimentClient } from "@sentiment/proto/grpc";
-import { freePort, sampleSum, scrapeMetrics, startService } from "@sentiment/infra/testkit";
+import type { AnalyzeSentimentRequest } from "@sentiment/contracts/grpc";
+import { createSentimentClient } from "@sentiment/contracts/grpc";
+import { freePort, sampleSum, scrapeMetrics, startService } from "@sentiment/testkit";
 
 const request = (text: string): AnalyzeSentimentRequest => ({
   commentId: crypto.randomUUID(),

@@ -13,8 +13,8 @@ import {
   loadSentimentPackageDefinition,
   SENTIMENT_SERVICE_NAME,
   sentimentServiceDefinition,
-} from "@sentiment/proto/grpc";
-import type { Logger } from "@sentiment/proto/log";
+} from "@sentiment/contracts/grpc";
+import type { Logger } from "@sentiment/kit/log";
 import { type Analyzer, CallError } from "./analyzer.ts";
 import { createHealthService } from "./health.ts";
 import { addReflection } from "./reflection.ts";

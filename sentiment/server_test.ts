@@ -11,8 +11,8 @@ import {
   createSentimentClient,
   SENTIMENT_SERVICE_NAME,
   type SentimentClient,
-} from "@sentiment/proto/grpc";
-import { freePort, type ServiceProcess, startService } from "@sentiment/infra/testkit";
+} from "@sentiment/contracts/grpc";
+import { freePort, type ServiceProcess, startService } from "@sentiment/testkit";
 import { healthServiceDefinition } from "./health.ts";
 import { REFLECTION_VERSIONS } from "./reflection.ts";
 

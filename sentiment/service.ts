@@ -4,9 +4,9 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
-import { serveOpsEndpoint } from "@sentiment/proto/metrics";
-import type { RunningService } from "@sentiment/proto/service";
+import type { Logger } from "@sentiment/kit/log";
+import { serveOpsEndpoint } from "@sentiment/kit/metrics";
+import type { RunningService } from "@sentiment/kit/service";
 import { createAnalyzer } from "./analyzer.ts";
 import type { SentimentConfig } from "./config.ts";
 import { createFailureInjector } from "./failure_injector.ts";

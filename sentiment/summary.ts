@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import type { Analyzer } from "./analyzer.ts";
 
 /** Logs the analyzer's counters every `intervalMs` when there was traffic; `stop` logs the rest. */

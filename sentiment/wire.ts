@@ -14,8 +14,8 @@ import type {
   AnalyzeSentimentBatchResponse,
   AnalyzeSentimentResponse,
   ItemError,
-} from "@sentiment/proto/grpc";
-import type { Tag } from "@sentiment/proto/messages";
+} from "@sentiment/contracts/grpc";
+import type { Tag } from "@sentiment/contracts/messages";
 
 /** The enum values of `SentimentTag`. */
 const TAG_NUMBERS: Readonly<Record<Tag, number>> = {

@@ -4,7 +4,7 @@ import {
   type BatchItemResult,
   loadSentimentPackageDefinition,
   sentimentServiceDefinition,
-} from "@sentiment/proto/grpc";
+} from "@sentiment/contracts/grpc";
 import { encodeBatchResponse, WRITTEN_FIELDS } from "./wire.ts";
 
 const batchMethod = sentimentServiceDefinition().AnalyzeSentimentBatch;

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import { type DedupStore, splitRepeats } from "../dedup.ts";
 import type { InfraGuard } from "../infra_guard.ts";
 import type { CommentItem } from "../work_item.ts";

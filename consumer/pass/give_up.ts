@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { rowToComment } from "@sentiment/proto/db/comment_row";
+import { rowToComment } from "@sentiment/contracts/db/comment_row";
 import type { InfraGuard } from "../infra_guard.ts";
 import type { CommentStore } from "../store.ts";
 import type { PassLedger } from "./ledger.ts";

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DeadLetterReason } from "@sentiment/proto/messages";
+import type { DeadLetterReason } from "@sentiment/contracts/messages";
 import { deadLetterOf } from "../dead_letter.ts";
 import type { DeadLetterMessage } from "../publisher.ts";
 import type { CommentItem, Delivery, WorkItem } from "../work_item.ts";

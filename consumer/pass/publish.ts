@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
+import type { Logger } from "@sentiment/kit/log";
 import { deadLetterOf, withoutPayload } from "../dead_letter.ts";
 import type { InfraGuard } from "../infra_guard.ts";
 import type { DeadLetterMessage, Publisher, PublishRefusals } from "../publisher.ts";

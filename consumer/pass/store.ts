@@ -5,9 +5,9 @@
  *
  * @module
  */
-import type { Logger } from "@sentiment/proto/log";
-import { rowToComment } from "@sentiment/proto/db/comment_row";
-import type { ProcessedComment } from "@sentiment/proto/messages";
+import type { Logger } from "@sentiment/kit/log";
+import { rowToComment } from "@sentiment/contracts/db/comment_row";
+import type { ProcessedComment } from "@sentiment/contracts/messages";
 import type { InfraGuard } from "../infra_guard.ts";
 import type { Stats } from "../stats.ts";
 import type { CommentStore, NewComment, StoredComment } from "../store.ts";

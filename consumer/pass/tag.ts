@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { DeadLetterReason } from "@sentiment/proto/messages";
+import type { DeadLetterReason } from "@sentiment/contracts/messages";
 import type { DedupStore } from "../dedup.ts";
 import type { InfraGuard } from "../infra_guard.ts";
 import { retryDecision } from "../retry_scheduler.ts";

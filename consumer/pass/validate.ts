@@ -4,8 +4,12 @@
  *
  * @module
  */
-import { checkRawComment, type RawComment, type rawCommentSchema } from "@sentiment/proto/messages";
-import type { Logger } from "@sentiment/proto/log";
+import {
+  checkRawComment,
+  type RawComment,
+  type rawCommentSchema,
+} from "@sentiment/contracts/messages";
+import type { Logger } from "@sentiment/kit/log";
 import { fastCheckRawComment } from "../fast_check.ts";
 import type { Stats } from "../stats.ts";
 import { textHash } from "../text_hash.ts";

@@ -1,4 +1,4 @@
-import { type Tag, TAGS } from "@sentiment/proto/messages";
+import { type Tag, TAGS } from "@sentiment/contracts/messages";
 import { formatCount, formatMinute, TAG_META } from "./format.ts";
 
 /** Counts per tag in one time bucket. */

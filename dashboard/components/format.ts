@@ -1,5 +1,5 @@
 /** Formatting and labels shared by server and browser rendering. */
-import { sourceLabel, type Tag } from "@sentiment/proto/messages";
+import { sourceLabel, type Tag } from "@sentiment/contracts/messages";
 
 /** Display label and CSS class of each tag, in the order panels show them. */
 export const TAG_META: Record<Tag, { label: string; className: string }> = {

@@ -7,7 +7,7 @@ import {
   useRef,
   useState,
 } from "preact/hooks";
-import { KNOWN_SOURCES, type Tag, TAGS } from "@sentiment/proto/messages";
+import { KNOWN_SOURCES, type Tag, TAGS } from "@sentiment/contracts/messages";
 import type { StoredComment } from "../lib/comments.ts";
 import { getApp } from "../lib/app.ts";
 import {

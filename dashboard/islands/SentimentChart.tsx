@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
-import { type Tag, TAGS } from "@sentiment/proto/messages";
+import { type Tag, TAGS } from "@sentiment/contracts/messages";
 import { getApp } from "../lib/app.ts";
 import { MINUTE_MS, perMinuteByTag } from "../lib/queries.ts";
 import { useSharedLiveQuery } from "../lib/use_live_query.ts";

@@ -1,4 +1,4 @@
-import { TAGS } from "@sentiment/proto/messages";
+import { TAGS } from "@sentiment/contracts/messages";
 import { getApp } from "../lib/app.ts";
 import type { ServerTotals as Totals } from "../lib/statistics.ts";
 import { useObservable } from "../lib/status.ts";

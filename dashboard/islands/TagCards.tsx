@@ -1,4 +1,4 @@
-import { TAGS } from "@sentiment/proto/messages";
+import { TAGS } from "@sentiment/contracts/messages";
 import { getApp } from "../lib/app.ts";
 import { countBy, totalCount } from "../lib/queries.ts";
 import { useSharedLiveQuery } from "../lib/use_live_query.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { StatisticsSchema } from "@sentiment/proto/api";
+import { StatisticsSchema } from "@sentiment/contracts/api";
 import type { CommentStore } from "./comments.ts";
 import type { StatusStore } from "./status.ts";
 

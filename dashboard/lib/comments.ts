@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type ProcessedComment, ProcessedCommentSchema } from "@sentiment/proto/messages";
+import { type ProcessedComment, ProcessedCommentSchema } from "@sentiment/contracts/messages";
 import type { CommentsCollection } from "./comments_collection.ts";
 import { isQuotaError } from "./segmented_storage.ts";
 import type { StoredComment } from "./stored_comment.ts";

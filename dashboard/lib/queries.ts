@@ -12,7 +12,7 @@
  * @module
  */
 import { count, createLiveQueryCollection, eq, type InitialQueryBuilder } from "@tanstack/db";
-import type { Source, Tag } from "@sentiment/proto/messages";
+import type { Source, Tag } from "@sentiment/contracts/messages";
 import type { CommentsCollection, StoredComment } from "./comments.ts";
 
 /** Milliseconds in one bucket of the sentiment-over-time chart. */

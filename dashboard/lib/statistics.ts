@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { type Statistics, StatisticsSchema } from "@sentiment/proto/api";
+import { type Statistics, StatisticsSchema } from "@sentiment/contracts/api";
 import type { StorageApi } from "@tanstack/db";
 import { Observable } from "./status.ts";
 

@@ -4,7 +4,7 @@
  * @module
  */
 import type { z } from "zod";
-import { ProcessedCommentSchema, SCHEMA_VERSION } from "@sentiment/proto/messages";
+import { ProcessedCommentSchema, SCHEMA_VERSION } from "@sentiment/contracts/messages";
 
 /**
  * What the dashboard keeps of a comment: what it shows, and what keys and orders it. The rest

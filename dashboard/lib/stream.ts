@@ -16,7 +16,7 @@
  * @module
  */
 import { z } from "zod";
-import { SSE_COMMENT_EVENT } from "@sentiment/proto/api";
+import { SSE_COMMENT_EVENT } from "@sentiment/contracts/api";
 import type { CommentStore } from "./comments.ts";
 import { probeApi, type ProbeResult } from "./probe.ts";
 import type { StatusStore, SyncStatus } from "./status.ts";

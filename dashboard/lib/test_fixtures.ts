@@ -5,7 +5,7 @@
  * @module
  */
 import type { StorageEventApi } from "@tanstack/db";
-import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
+import type { ProcessedComment, Source, Tag } from "@sentiment/contracts/messages";
 import type { KeyedStorage } from "./segmented_storage.ts";
 import { DEFAULT_STORAGE_KEY } from "./stored_comment.ts";
 

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { LanguageSchema, MAX_SOURCE_LENGTH, type Tag, TAGS } from "@sentiment/proto/messages";
+import { LanguageSchema, MAX_SOURCE_LENGTH, type Tag, TAGS } from "@sentiment/contracts/messages";
 import type { FeedFilter } from "./queries.ts";
 
 /** The feed's filters, every one present ("" for none). */

@@ -12,7 +12,7 @@ import {
   chromium,
   type Page,
 } from "playwright-core";
-import { createLogger } from "@sentiment/proto/log";
+import { createLogger } from "@sentiment/kit/log";
 import { buildBundle } from "../build.ts";
 import { createHandler } from "../server.tsx";
 

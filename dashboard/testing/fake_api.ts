@@ -6,8 +6,8 @@
  *
  * @module
  */
-import { SSE_COMMENT_EVENT, type Statistics } from "@sentiment/proto/api";
-import { KNOWN_SOURCES, type ProcessedComment, TAGS } from "@sentiment/proto/messages";
+import { SSE_COMMENT_EVENT, type Statistics } from "@sentiment/contracts/api";
+import { KNOWN_SOURCES, type ProcessedComment, TAGS } from "@sentiment/contracts/messages";
 import { SSE_RESET_EVENT, type StreamReset } from "../lib/stream.ts";
 
 /** Options of {@link FakeApi}. */

@@ -7,7 +7,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import type { ProcessedComment, Source, Tag } from "@sentiment/proto/messages";
+import type { ProcessedComment, Source, Tag } from "@sentiment/contracts/messages";
 import { injectStoredRow, persistedCountIs, persistedIds } from "./stored.ts";
 import {
   artifactsDir,

@@ -10,7 +10,7 @@
  */
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import type { Tag } from "@sentiment/proto/messages";
+import type { Tag } from "@sentiment/contracts/messages";
 import { FakeApi, sampleComment } from "./fake_api.ts";
 import { launchChromium, newTestPage, startDashboard } from "./browser.ts";
 

@@ -6,7 +6,7 @@
  */
 import { ConfigError, hostPorts, text, url } from "./config.ts";
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from "./log.ts";
-import { TOPIC_DEFAULTS } from "./messages.ts";
+import { TOPIC_DEFAULTS } from "@sentiment/contracts/messages";
 import type { Setting } from "./settings.ts";
 
 export const KAFKA_BROKERS: Setting<string[]> = {

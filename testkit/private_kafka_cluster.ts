@@ -10,15 +10,15 @@
  */
 import { join } from "node:path";
 import { type Admin, Kafka, logLevel } from "kafkajs";
-import { dataPaths, PROJECT_ROOT } from "./paths.ts";
+import { dataPaths, PROJECT_ROOT } from "@sentiment/infra/paths";
 import {
   createTopicsWithLeaders,
   ensureKafkaJars,
   type KafkaNodeSpec,
   prepareKafkaNode,
   topicConfig,
-} from "./kafka.ts";
-import { delay, run } from "./processes.ts";
+} from "@sentiment/infra/kafka";
+import { delay, run } from "@sentiment/infra/processes";
 
 /** One node of a {@link PrivateKafkaCluster}. */
 export interface PrivateKafkaNode {

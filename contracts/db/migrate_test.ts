@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok, rejects } from "node:assert/strict";
 import postgres from "postgres";
-import { infraConfig, integrationTest } from "@sentiment/infra/testkit";
+import { infraConfig, integrationTest } from "@sentiment/testkit";
 import { migrate } from "./migrate.ts";
 import { MIGRATIONS } from "./migrations.ts";
 

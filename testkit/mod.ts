@@ -13,26 +13,36 @@ import { Kafka, logLevel } from "kafkajs";
 import { createHash } from "node:crypto";
 import postgres from "postgres";
 import { Redis } from "ioredis";
-import { migrate } from "@sentiment/proto/db";
-import { type CommentRow, rowToComment } from "@sentiment/proto/db/comment_row";
-import { type ProcessedComment, SOURCES, TAGS, TOPIC_DEFAULTS } from "@sentiment/proto/messages";
+import { migrate } from "@sentiment/contracts/db";
+import { type CommentRow, rowToComment } from "@sentiment/contracts/db/comment_row";
+import {
+  type ProcessedComment,
+  SOURCES,
+  TAGS,
+  TOPIC_DEFAULTS,
+} from "@sentiment/contracts/messages";
 import type { Producer } from "kafkajs";
-import { PROJECT_ROOT } from "./paths.ts";
-import { netFlagsFor } from "./net_permissions.ts";
-import { createTopicsWithLeaders, kafkaHealthy, topicConfig } from "./kafka.ts";
-import { postgresHealthy } from "./postgres.ts";
-import { redisHealthy } from "./redis.ts";
-import { readInfraSettings } from "./settings.ts";
+import { PROJECT_ROOT } from "@sentiment/infra/paths";
+import { netFlagsFor } from "@sentiment/infra/net_permissions";
+import { createTopicsWithLeaders, kafkaHealthy, topicConfig } from "@sentiment/infra/kafka";
+import { postgresHealthy } from "@sentiment/infra/postgres";
+import { redisHealthy } from "@sentiment/infra/redis";
+import { readInfraSettings } from "@sentiment/infra/settings";
 
 export { createTopicsWithLeaders, PROJECT_ROOT };
-export { type MetricFamily, parsePrometheusText, sampleSum, scrapeMetrics } from "./prometheus.ts";
+export {
+  type MetricFamily,
+  parsePrometheusText,
+  sampleSum,
+  scrapeMetrics,
+} from "@sentiment/infra/prometheus";
 export { type PrivateKafka, startPrivateKafka } from "./private_kafka.ts";
 export {
   type PrivateKafkaCluster,
   type PrivateKafkaNode,
   startPrivateKafkaCluster,
 } from "./private_kafka_cluster.ts";
-export { netFlagsFor } from "./net_permissions.ts";
+export { netFlagsFor } from "@sentiment/infra/net_permissions";
 export { LIBRARY_VARIABLES, settingsProblems } from "./settings_check.ts";
 export {
   createTestNetwork,

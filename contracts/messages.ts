@@ -4,7 +4,7 @@
  *
  * ## Compatibility policy
  *
- * Every message carries `schemaVersion`. The rules (also in `proto/README.md`):
+ * Every message carries `schemaVersion`. The rules (also in `contracts/README.md`):
  *
  * - **Adding an optional field keeps the version.** Writers may add one at any time; a reader
  *   that does not know it ignores it (the schemas below are `z.object`, which drops unknown

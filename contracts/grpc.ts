@@ -9,7 +9,7 @@ import * as protoLoader from "@grpc/proto-loader";
 import type { Tag } from "./messages.ts";
 
 /** Path of the .proto file; `deno compile` must `--include` it. */
-export const SENTIMENT_PROTO_PATH = new URL("./sentiment.proto", import.meta.url).pathname;
+export const SENTIMENT_PROTO_PATH = new URL("../proto/sentiment.proto", import.meta.url).pathname;
 export const SENTIMENT_SERVICE_NAME = "sentiment.v1.SentimentService";
 
 /** Options shared by client and server: enum names as strings, camelCase fields. */

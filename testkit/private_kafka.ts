@@ -8,10 +8,10 @@
  * @module
  */
 import { join } from "node:path";
-import { type DataPaths, dataPaths } from "./paths.ts";
-import { prepareKafka } from "./kafka.ts";
-import { delay, isListening, lastLines } from "./processes.ts";
-import { readInfraSettings } from "./settings.ts";
+import { type DataPaths, dataPaths } from "@sentiment/infra/paths";
+import { prepareKafka } from "@sentiment/infra/kafka";
+import { delay, isListening, lastLines } from "@sentiment/infra/processes";
+import { readInfraSettings } from "@sentiment/infra/settings";
 
 /** A broker started by {@link startPrivateKafka}. */
 export interface PrivateKafka {

@@ -9,8 +9,8 @@
 import { isDeepStrictEqual } from "node:util";
 import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
-import { type Setting, type SettingsTable, shownDefault } from "@sentiment/proto/settings";
-import { PROJECT_ROOT } from "./paths.ts";
+import { type Setting, type SettingsTable, shownDefault } from "@sentiment/kit/settings";
+import { PROJECT_ROOT } from "@sentiment/infra/paths";
 
 /** Variables npm libraries read on their own (kafkajs, grpc-js, postgres.js, proxies). */
 export const LIBRARY_VARIABLES =
