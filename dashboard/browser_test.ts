@@ -1,6 +1,6 @@
 /**
  * The dashboard in headless Chromium against a fake api (same HTTP contract) that the test
- * fully controls, including events the real api would never send. e2e_test.ts runs the same
+ * fully controls, including events the real api would never send. e2e/dashboard_test.ts runs the same
  * scenario against the real api fed through Kafka and PostgreSQL.
  */
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";

@@ -35,10 +35,11 @@ async function bundle(entry: string, outFile: string, minify: boolean): Promise<
 export async function buildBundle(
   { staticDir = STATIC_DIR, minify = true } = {},
 ): Promise<{ client: string; serviceWorker: string }> {
-  const [client, serviceWorker] = await Promise.all([
-    bundle(ENTRY, join(staticDir, BUNDLE_PATH), minify),
-    bundle(SW_ENTRY, join(staticDir, SW_BUNDLE_PATH), minify),
-  ]);
+  // One after the other: on a machine where deno has not bundled yet, two `deno bundle` runs at
+  // once both install esbuild into the cache and one fails copying it ("failed to copy esbuild
+  // binary"). The service worker's bundle takes tens of milliseconds.
+  const client = await bundle(ENTRY, join(staticDir, BUNDLE_PATH), minify);
+  const serviceWorker = await bundle(SW_ENTRY, join(staticDir, SW_BUNDLE_PATH), minify);
   return { client, serviceWorker };
 }
 

@@ -1,6 +1,6 @@
 /**
  * The end-to-end scenario of the dashboard in headless Chromium, run against any backend that
- * speaks the api's contract: the real api (e2e_test.ts) or the fake (browser_test.ts).
+ * speaks the api's contract: the real api (e2e/dashboard_test.ts) or the fake (browser_test.ts).
  *
  * @module
  */

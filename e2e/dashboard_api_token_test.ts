@@ -16,8 +16,8 @@ import {
   sampleSum,
   startService,
 } from "@sentiment/testkit";
-import { createDashboardMetrics } from "./metrics.ts";
-import { createHandler } from "./server.tsx";
+import { createDashboardMetrics } from "../dashboard/metrics.ts";
+import { createHandler } from "../dashboard/server.tsx";
 
 const TOKEN = "dashboard-test-token-42";
 const logger = createLogger("dashboard", "error", () => {});

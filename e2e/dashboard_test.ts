@@ -19,7 +19,7 @@ import {
   storeComments,
   testKafka,
 } from "@sentiment/testkit";
-import { type Backend, type CommentSpec, runScenario } from "./testing/scenario.ts";
+import { type Backend, type CommentSpec, runScenario } from "../dashboard/testing/scenario.ts";
 
 let counter = 0;
 
