@@ -19,7 +19,7 @@ import {
   startService,
   testKafka,
 } from "@sentiment/testkit";
-import { publish, storeComments, waitUntilReady } from "./integration_helpers.ts";
+import { publish, storeComments, waitUntilReady } from "./test_support.ts";
 
 const args = Deno.args.filter((arg) => !arg.startsWith("--"));
 const clientCounts = args.length > 0 ? args.map(Number) : [100, 500];

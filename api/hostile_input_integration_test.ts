@@ -15,7 +15,7 @@ import { envFrom } from "@sentiment/kit/config";
 import { createLogger } from "@sentiment/kit/log";
 import { encodeCursor } from "./comments_query.ts";
 import { readConfig } from "./config.ts";
-import { startTestApi, storeComments } from "./integration_helpers.ts";
+import { startTestApi, storeComments } from "./test_support.ts";
 import { start } from "./service.ts";
 
 const cursor = (key: unknown) =>

@@ -14,7 +14,7 @@ import {
   startService,
   testKafka,
 } from "@sentiment/testkit";
-import { publish, storeComments, waitUntilReady } from "./integration_helpers.ts";
+import { publish, storeComments, waitUntilReady } from "./test_support.ts";
 import { SseReader } from "./test_fakes.ts";
 
 const TOKEN = "test-token-0123456789abcdef";

@@ -107,7 +107,7 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
       await consumer.commitOffsets(offsets);
     } catch (error) {
       // A rebalance or a broker away: the next interval commits the newer positions.
-      log.debug("could not commit the processed-comments positions", { error: String(error) });
+      log.debug("could not commit the processed-comments positions", { error });
     } finally {
       committing = false;
     }
@@ -190,7 +190,7 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
           if (stopped) return;
           notRunning = `cannot start: ${error instanceof Error ? error.message : String(error)}`;
           log.error("cannot start the processed-comments consumer; retrying", {
-            error: String(error),
+            error,
             retryInMs: delay,
           });
           await new Promise((resolve) => setTimeout(resolve, delay));
@@ -214,7 +214,7 @@ export function createProcessedConsumer(options: ProcessedConsumerOptions): Proc
       await consumer.disconnect().catch(() => {});
       if (options.deleteGroupOnStop) {
         await withTimeout(admin.deleteGroups([options.groupId]), 3_000).catch((error) =>
-          log.debug("could not delete the consumer group", { error: String(error) })
+          log.debug("could not delete the consumer group", { error })
         );
       }
       await admin.disconnect().catch(() => {});

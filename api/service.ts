@@ -136,7 +136,7 @@ export async function start(config: ApiConfig, log: Logger): Promise<RunningApi>
       hostname: config.host,
       port: config.port,
       onError: (error) => {
-        log.error("unhandled request error", { error: String(error) });
+        log.error("unhandled request error", { error });
         return new Response(JSON.stringify({ error: "internal error" }), {
           status: 500,
           headers: { "content-type": "application/json" },

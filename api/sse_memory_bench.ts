@@ -28,7 +28,7 @@ import {
   startService,
   testKafka,
 } from "@sentiment/testkit";
-import { publish, storeComments, waitUntilReady } from "./integration_helpers.ts";
+import { publish, storeComments, waitUntilReady } from "./test_support.ts";
 
 const flag = (name: string, fallback: number) => {
   const arg = Deno.args.find((value) => value.startsWith(`--${name}=`));

@@ -1,6 +1,6 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createTestDatabase, integrationTest } from "@sentiment/testkit";
-import { storeComments } from "./integration_helpers.ts";
+import { storeComments } from "./test_support.ts";
 import { compactCounters, statisticsReader, toStatistics } from "./statistics.ts";
 
 async function deltaRows(sql: Awaited<ReturnType<typeof createTestDatabase>>["sql"]) {

@@ -15,7 +15,7 @@ import {
 } from "@sentiment/testkit";
 import { ApiErrorSchema } from "@sentiment/contracts/api";
 import type { ProcessedComment } from "@sentiment/contracts/messages";
-import { publish, startTestApi, storeComments, waitUntilReady } from "./integration_helpers.ts";
+import { publish, startTestApi, storeComments, waitUntilReady } from "./test_support.ts";
 import { SseReader } from "./test_fakes.ts";
 
 async function setup(env: Record<string, string> = {}) {

@@ -185,7 +185,7 @@ export function start(config: ConsumerConfig, logger: Logger): Promise<RunningCo
         await flow.stop(config.shutdownTimeoutMs);
       } catch (error) {
         logger.warn("Final offset commit failed; the uncommitted work will be read again", {
-          error: String(error),
+          error,
         });
       }
       await Promise.allSettled([intake.stop(), kafkaPublisher.disconnect(), retention.stop()]);

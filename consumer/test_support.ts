@@ -61,6 +61,7 @@ export async function startSentiment(env: Record<string, string> = {}): Promise<
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
+      "-q",
       "-P=sentiment",
       ...netFlagsFor("sentiment", childEnv),
       // Its own set may lag behind the variables it reads while it is being developed.

@@ -14,6 +14,7 @@ import {
   eventually,
   freePort,
   integrationTest,
+  logRecords,
   startService,
   testKafka,
 } from "@sentiment/testkit";
@@ -92,6 +93,11 @@ integrationTest(
       // The server leaves first (see sentiment/server.ts on GOAWAY under Deno 2.9.6).
       assertEquals((await sentiment.stop()).code, 0);
       client.close();
+      // An operator's log is JSON lines only: no deno download lines, no plain Node warnings.
+      ok(producer.lines.length > 0 && sentiment.lines.length > 0, "both services logged");
+      const plain = (lines: string[]) => lines.filter((line) => logRecords([line]).length === 0);
+      assertEquals(plain(producer.lines), [], "the producer printed only JSON lines");
+      assertEquals(plain(sentiment.lines), [], "the sentiment service printed only JSON lines");
     } finally {
       await sentiment.stop();
       await Deno.remove(truthPath).catch(() => {});

@@ -4,6 +4,7 @@
  * @module
  */
 import { ConfigError } from "@sentiment/kit/config";
+import { routeNodeWarnings } from "@sentiment/kit/node_warnings";
 import { dataPaths } from "./paths.ts";
 import { readInfraSettings } from "./settings.ts";
 import { down, preflight, startInfrastructure, stopAll, up } from "./stack.ts";
@@ -16,6 +17,7 @@ import { runTests } from "./test_runner.ts";
 const say = (line: string) => console.log(`[infra] ${line}`);
 
 async function main(args: string[]): Promise<number> {
+  routeNodeWarnings(); // kafkajs's timer warnings would litter `status` and `up`
   const [command = "help", ...rest] = args;
   const paths = dataPaths();
   // Whatever starts or stops something holds the data folder's lock while it does (lock.ts).

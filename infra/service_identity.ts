@@ -46,6 +46,9 @@ export function serviceCommand(
   return [
     Deno.execPath(),
     "run",
+    // Without deno's own "Download"/"Check" lines on stderr, the log holds only the service's
+    // JSON lines.
+    "-q",
     `-P=${name}`,
     ...net,
     ...flags,

@@ -10,12 +10,24 @@ Deno.test("serviceCommand runs the member with its permission set and <SERVICE>_
   assertEquals(serviceCommand("api", envFrom({})), [
     Deno.execPath(),
     "run",
+    "-q",
     "-P=api",
     main("api"),
   ]);
   assertEquals(
-    serviceCommand("dashboard", envFrom({ DASHBOARD_DENO_FLAGS: " --allow-net=127.0.0.1:1  -q " })),
-    [Deno.execPath(), "run", "-P=dashboard", "--allow-net=127.0.0.1:1", "-q", main("dashboard")],
+    serviceCommand(
+      "dashboard",
+      envFrom({ DASHBOARD_DENO_FLAGS: " --allow-net=127.0.0.1:1  --cpu-prof " }),
+    ),
+    [
+      Deno.execPath(),
+      "run",
+      "-q",
+      "-P=dashboard",
+      "--allow-net=127.0.0.1:1",
+      "--cpu-prof",
+      main("dashboard"),
+    ],
   );
 });
 

@@ -44,7 +44,8 @@ export function createLogger(
       ...base,
       ...fields,
     };
-    if (record.error instanceof Error) record.error = describeError(record.error);
+    // One spelling of a failure in every line, whatever was thrown: `{ error }` is enough.
+    if ("error" in record) record.error = describeError(record.error);
     write(JSON.stringify(record));
   };
   return {
@@ -57,6 +58,12 @@ export function createLogger(
   };
 }
 
-function describeError(error: Error): string {
-  return `${error.name}: ${error.message}`;
+function describeError(error: unknown): string {
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  if (typeof error === "string") return error;
+  try {
+    return JSON.stringify(error) ?? String(error);
+  } catch {
+    return String(error); // a BigInt or a cycle
+  }
 }

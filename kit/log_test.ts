@@ -29,3 +29,16 @@ Deno.test("log levels parse case-insensitively and reject unknown words", () => 
   assertEquals(parseLogLevel(" DEBUG "), "debug");
   assertEquals(parseLogLevel("verbose"), undefined);
 });
+
+Deno.test("whatever was thrown, the error field is one string and the line is still written", () => {
+  const lines: string[] = [];
+  const log = createLogger("api", "info", (line) => lines.push(line));
+  log.warn("failed", { error: 10n }); // JSON.stringify throws on a BigInt
+  log.warn("failed", { error: "plain text" });
+  log.warn("failed", { error: { code: "ECONNREFUSED" } });
+  assertEquals(lines.map((line) => JSON.parse(line).error), [
+    "10",
+    "plain text",
+    '{"code":"ECONNREFUSED"}',
+  ]);
+});

@@ -7,6 +7,7 @@
  * @module
  */
 import { type EnvSource, loadConfigOrExit } from "./config.ts";
+import { routeNodeWarnings } from "./node_warnings.ts";
 import { createLogger, type LogFields, type Logger, type LogLevel } from "./log.ts";
 
 /** What a started service hands back. */
@@ -53,6 +54,9 @@ export async function runService<C extends { logLevel: LogLevel }>(
   const config = loadConfigOrExit(name, () => readConfig(Deno.env, Deno.args));
   const base = createLogger(name, config.logLevel);
   const log = options.logFields ? base.child(options.logFields(config)) : base;
+  routeNodeWarnings((warning) =>
+    log.warn("Process warning", { warning: warning.name, error: warning.message })
+  );
   const lifecycle = serviceLifecycle(log, start(config, log));
   // Registered before the start settles so that an early signal is still a clean stop.
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -87,7 +91,7 @@ export function serviceLifecycle(
     try {
       service = await starting;
     } catch (error) {
-      log.error("Cannot start", { error: String(error) });
+      log.error("Cannot start", { error });
       return 1;
     }
     const ended = service.finished?.then(() => "ended" as const) ?? new Promise<never>(() => {});
@@ -97,12 +101,12 @@ export function serviceLifecycle(
     } catch (error) {
       failure = error;
     }
-    if (failure !== undefined) log.error("Stopping on an error", { error: String(failure) });
+    if (failure !== undefined) log.error("Stopping on an error", { error: failure });
     try {
       await service.stop();
       await service.finished;
     } catch (error) {
-      if (failure === undefined) log.error("Stopped on an error", { error: String(error) });
+      if (failure === undefined) log.error("Stopped on an error", { error });
       failure ??= error;
     }
     const code = failure === undefined ? 0 : 1;

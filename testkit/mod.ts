@@ -325,6 +325,7 @@ export function startService(
     args: [
       ...prefix,
       "run",
+      "-q", // the service's own JSON lines only, as `up` runs it
       `-P=${member}`,
       // Its set names only the default addresses; a test points it at its own.
       ...netFlagsFor(member, { ...inheritedEnv(), ...childEnv }),
