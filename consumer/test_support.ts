@@ -7,7 +7,6 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import { join } from "node:path";
 import * as grpc from "@grpc/grpc-js";
 import { Kafka, logLevel } from "kafkajs";
 import {
@@ -24,15 +23,12 @@ import {
   createTestDatabase,
   createTestTopics,
   freePort,
-  netFlagsFor,
-  PROJECT_ROOT,
   type ServiceProcess,
   startService,
   type TestDatabase,
   testKafka,
   testRedisUrl,
   type TestTopics,
-  textDecoding,
 } from "@sentiment/testkit";
 
 /** A running sentiment service process on a free port. */
@@ -51,83 +47,30 @@ export interface SentimentProcess {
 export async function startSentiment(env: Record<string, string> = {}): Promise<SentimentProcess> {
   // A given SENTIMENT_PORT starts it again where consumers already look for it.
   const port = env.SENTIMENT_PORT ? Number(env.SENTIMENT_PORT) : await freePort();
-  const childEnv = {
+  const service = startService("sentiment", {
     SENTIMENT_HOST: "127.0.0.1",
     SENTIMENT_PORT: String(port),
     SENTIMENT_METRICS_PORT: String(await freePort()),
-    NO_COLOR: "1",
     ...env,
-  };
-  const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-q",
-      "-P=sentiment",
-      ...netFlagsFor("sentiment", childEnv),
-      // Its own set may lag behind the variables it reads while it is being developed.
-      "--allow-env",
-      join(PROJECT_ROOT, "sentiment", "main.ts"),
-    ],
-    cwd: PROJECT_ROOT,
-    env: childEnv,
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const lines: string[] = [];
-  let listening: () => void = () => {};
-  const ready = new Promise<void>((resolve) => listening = resolve);
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    let pending = "";
-    for await (const text of stream.pipeThrough(textDecoding())) {
-      pending += text;
-      const parts = pending.split("\n");
-      pending = parts.pop() ?? "";
-      for (const line of parts) {
-        lines.push(line);
-        if (line.includes("listening")) listening();
-      }
-    }
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const exited = child.status.then(async (status) => {
-    await pumps.catch(() => {});
-    return status;
+  }, {
+    // Its own set may lag behind the variables it reads while it is being developed.
+    denoFlags: ["--allow-env"],
   });
-  const outcome = await Promise.race([
-    ready.then(() => "ready"),
-    exited.then(() => "exited"),
-    new Promise((resolve) => setTimeout(() => resolve("timeout"), 30_000)),
-  ]);
-  const stop = async () => {
-    try {
-      child.kill("SIGTERM");
-    } catch {
-      // Already gone.
-    }
-    const timer = setTimeout(() => {
-      try {
-        child.kill("SIGKILL");
-      } catch {
-        // Already gone.
-      }
-    }, 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  if (outcome !== "ready") {
-    await stop();
-    throw new Error(`sentiment did not start (${outcome}):\n${lines.slice(-20).join("\n")}`);
+  try {
+    await service.waitForLog((line) => line.includes("listening"), 30_000);
+  } catch (error) {
+    await service.stop(10_000);
+    throw new Error(`sentiment did not start: ${(error as Error).message}`);
   }
-  const kill = async () => {
-    try {
-      child.kill("SIGKILL");
-    } catch {
-      // Already gone.
-    }
-    await exited;
+  return {
+    address: `127.0.0.1:${port}`,
+    lines: service.lines,
+    stop: async () => void await service.stop(10_000),
+    kill: async () => {
+      service.kill("SIGKILL");
+      await service.status;
+    },
   };
-  return { address: `127.0.0.1:${port}`, lines, stop, kill };
 }
 
 /** One item outcome the proxy saw. */
