@@ -165,14 +165,27 @@ type WindowRow = PageRow & {
   /** The window's oldest key, where the next step starts; NULL for an empty window. */
   edge_key: string | null;
   edge_id: string;
-  newest_key: string;
-  table_oldest: string | null;
 };
+
+/** What a sample of the table tells of a term (see termStats). */
+interface TermStats {
+  /** The term's share of the rows the filter keeps. */
+  share: number;
+  /** Rows the filter keeps per ms of created_at. */
+  rate: number;
+  /** The table's oldest created_at (epoch ms). */
+  oldestMs: number;
+}
 
 /** How a search chooses its way (see searchRows). */
 export interface SearchTuning {
   /** Rows the first window of a search walks. */
   firstWindow: number;
+  /**
+   * Rows of the table sampled (TABLESAMPLE, whole pages) to estimate a term's share when the
+   * first window did not fill the page.
+   */
+  sampleRows: number;
   /** Walk on while the rest of the page is expected within this many rows. */
   walkRows: number;
   /** The most rows one window walks. */
@@ -195,8 +208,9 @@ export interface SearchTuning {
 
 export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   firstWindow: 2_000,
+  sampleRows: 5_000,
   walkRows: 8_000,
-  maxWindow: 12_000,
+  maxWindow: 50_000,
   maxSliceRows: 80_000,
   costs: { indexScan: 10_000, timeRow: 0.1, matchRow: 10 },
 };
@@ -258,29 +272,35 @@ export function commentsReader(
 
   /**
    * The first `limit + 1` matches of a search after the cursor, newest first, by whichever way
-   * is cheapest for this term, decided on what the newest rows show of it.
+   * is cheapest for this term.
    *
    * PostgreSQL's own choice is not robust here: it estimates how many rows `ILIKE '%q%'`
-   * matches from a sample of texts, off by orders of magnitude for words of one language
-   * (bench run 7: `q=nicht` p95 110 ms at 3 M rows), and then either walks the newest-first
-   * index testing every row (cheap when many rows match) or takes every match from the
-   * trigram index and sorts them (cheap when few do) — each very slow for the other kind.
-   * Here a first window of the newest rows is walked: it answers common terms and measures
-   * the term's share of rows and the rows' rate in time. Then, by that share:
-   * - walk on, when the rest of the page is a few thousand rows away;
+   * matches from the column's histogram (about 100 texts, and never below 0.01 %), off by
+   * orders of magnitude for words of one language (bench run 7: `q=nicht` p95 110 ms at 3 M
+   * rows), and then either walks the newest-first index testing every row (cheap when many
+   * rows match) or takes every match from the trigram index and sorts them (cheap when few
+   * do) — each very slow for the other kind. Here a first window of the newest rows is walked:
+   * it answers common terms. If it does not fill the page, the term's share of the filter's
+   * rows and the rows' rate in time are estimated from a fixed sample of the whole table's
+   * pages (see termStats), not from the newest rows: those may be a burst stored at once
+   * whose texts are unlike the rest (bench run 7's 180 000 insert-statement rows made a
+   * common word look rare, and the search took its 700 000 matches from the index: 4.3 s).
+   * Then, by that share:
+   * - walk on, when the rest of the page is a few thousand rows away (windows that double
+   *   while they find less than expected, so a stretch without the term costs few statements);
    * - or ask the trigram index for the matches of a time slice just older than the window,
    *   sized to hold the rest of the page (a BitmapAnd of the trigram index and the time
    *   index: the heap is read for the slice's matches only);
    * - or, for rare terms and misses, take every older match from the trigram index.
    * Windows, slices and the final step cover consecutive key ranges, so the page is exactly
-   * what one query would give.
+   * what one query would give, whatever the estimates.
    */
   async function searchRows(filter: CommentsFilter, q: string): Promise<PageRow[]> {
     const pattern = likePattern(q);
     const need = filter.limit + 1;
     const found: PageRow[] = [];
     let before = filter.after;
-    // Rows of the filter's range searched so far (walked, or estimated for slices).
+    // Rows of the filter's range walked so far.
     let covered = 0;
     // Each of these filters beyond the first is checked row by row on the walk (no index has
     // two of them), so the walk reads about four times the rows for each: smaller windows.
@@ -290,10 +310,8 @@ export function commentsReader(
     );
     const walkScale = 4 ** -unindexed;
     let window = Math.max(1, Math.ceil(tuning.firstWindow * walkScale));
-    let rate = Infinity;
-    let oldestMs = -Infinity;
+    let stats: TermStats | undefined;
     let edgeMs = Infinity;
-    let newestMs: number | undefined;
     for (;;) {
       const wanted = need - found.length;
       // Only keys go through the window and its sorts; whole rows are read for the hits.
@@ -310,9 +328,7 @@ export function commentsReader(
            LIMIT ${wanted})
         SELECT summary.*, ${keyText(sql`edge.created_at`)} AS edge_key, edge.comment_id AS edge_id,
                page.*
-          FROM (SELECT count(*) AS scanned, ${keyText(sql`max(created_at)`)} AS newest_key,
-                       (SELECT ${keyText(sql`min(created_at)`)} FROM comments) AS table_oldest
-                  FROM recent) AS summary
+          FROM (SELECT count(*) AS scanned FROM recent) AS summary
           LEFT JOIN edge ON true
           LEFT JOIN (SELECT ${columns}, ${createdKey}
                        FROM comments WHERE seq IN (SELECT seq FROM hits)) AS page ON true
@@ -326,35 +342,27 @@ export function commentsReader(
       }
       before = { t: summary.edge_key, id: summary.edge_id };
       edgeMs = Date.parse(summary.edge_key);
-      newestMs ??= Date.parse(summary.newest_key);
       covered += inWindow;
-      // Rows per ms of the filter's range, as the newest rows arrived (created_at is about
-      // the arrival order); the oldest row bounds what is left.
-      rate = newestMs > edgeMs ? covered / (newestMs - edgeMs) : Infinity;
-      if (oldestMs === -Infinity) {
-        oldestMs = Math.max(
-          Date.parse(summary.table_oldest ?? summary.edge_key),
-          filter.from ? Date.parse(filter.from) : -Infinity,
-        );
-      }
+      stats ??= await termStats(filter, pattern);
+      const oldestMs = Math.max(stats.oldestMs, filter.from ? Date.parse(filter.from) : -Infinity);
       for (;;) {
         const rest = need - found.length;
-        const share = (found.length + 0.5) / covered;
-        const walkRows = rest / share;
-        // A window whose rows share one created_at (a burst stored at once) gives no rate
-        // to size a slice by, and its texts may be unlike the older rows': walk on a while.
-        const noRate = !Number.isFinite(rate) && covered < 4 * tuning.walkRows * walkScale;
-        if (noRate || walkRows <= tuning.walkRows * walkScale) {
-          window = Math.min(tuning.maxWindow, Math.ceil(walkRows * 1.5));
+        // The walk goes on where the term is common, recently or in the table as a whole; the
+        // older range is judged by the sample alone (the recent rows may be a burst).
+        const share = stats.share;
+        const walkShare = Math.max(share, (found.length + 0.5) / covered);
+        const walkRows = rest / walkShare;
+        if (walkRows <= tuning.walkRows * walkScale) {
+          window = Math.min(tuning.maxWindow, Math.max(Math.ceil(walkRows * 1.5), 2 * window));
           break;
         }
-        const remaining = rate * Math.max(0, edgeMs - oldestMs);
+        const remaining = stats.rate * Math.max(0, edgeMs - oldestMs);
         const sliceRows = Math.min(tuning.maxSliceRows, (2 * rest) / share);
-        const slices = Math.ceil(walkRows / sliceRows);
+        const slices = Math.ceil(rest / share / sliceRows);
         const c = tuning.costs;
         const slicesCost = slices * (c.indexScan + sliceRows * (c.timeRow + c.matchRow * share));
         const allCost = c.indexScan + remaining * share * c.matchRow;
-        const lowerMs = Math.floor(edgeMs - sliceRows / rate);
+        const lowerMs = Math.floor(edgeMs - sliceRows / stats.rate);
         if (!(lowerMs > oldestMs && lowerMs < edgeMs) || slicesCost >= allCost) {
           return [...found, ...await indexMatches(filter, pattern, before, undefined, rest)];
         }
@@ -364,9 +372,54 @@ export function commentsReader(
         // Next: everything older than the slice ('' sorts before every comment id).
         before = { t: lower, id: "" };
         edgeMs = lowerMs;
-        covered += sliceRows;
       }
     }
+  }
+
+  /**
+   * The term's share of the filter's rows and those rows' rate in time, for the whole table,
+   * from a sample of its pages (TABLESAMPLE SYSTEM, REPEATABLE: the same pages each time, so
+   * they stay cached and a term's plan does not change from one request to the next). About
+   * `sampleRows` rows: a few milliseconds, and a share down to about 1 in `sampleRows`; below
+   * that the term is rare and the index is the way whatever its exact share. The rate is the
+   * filter's rows over the table's time span, so a burst of rows changes it by its share of
+   * the table only. pg_class.reltuples is the count as of the last (auto)vacuum or analyze.
+   */
+  async function termStats(filter: CommentsFilter, pattern: string): Promise<TermStats> {
+    const rowFilters = filters({ ...filter, from: undefined, to: undefined });
+    const [row] = await sql<
+      {
+        sampled: string;
+        kept: string;
+        hits: string;
+        table_rows: number;
+        oldest_ms: number | null;
+        newest_ms: number | null;
+      }[]
+    >`
+      WITH size AS (SELECT greatest(reltuples, 0) AS table_rows
+                      FROM pg_class WHERE oid = 'comments'::regclass)
+      SELECT count(*) AS sampled,
+             count(*) FILTER (WHERE true ${rowFilters}) AS kept,
+             count(*) FILTER (WHERE true ${rowFilters} AND text ILIKE ${pattern}) AS hits,
+             (SELECT table_rows FROM size)::float8 AS table_rows,
+             (SELECT extract(epoch FROM min(created_at)) * 1000 FROM comments)::float8 AS oldest_ms,
+             (SELECT extract(epoch FROM max(created_at)) * 1000 FROM comments)::float8 AS newest_ms
+        FROM comments TABLESAMPLE SYSTEM ((
+          SELECT least(100, 100 * ${tuning.sampleRows}::float8 / greatest(table_rows, 1))
+            FROM size)) REPEATABLE (19)`;
+    const sampled = Number(row.sampled);
+    const kept = Number(row.kept);
+    const hits = Number(row.hits);
+    // An unanalyzed table has no reltuples: the sample was all of it.
+    const tableRows = Math.max(row.table_rows, sampled);
+    const spanMs = (row.newest_ms ?? 0) - (row.oldest_ms ?? 0);
+    const filterRows = tableRows * (kept + 0.5) / (sampled + 1);
+    return {
+      share: (hits + 0.5) / (kept + 1),
+      rate: spanMs > 0 ? filterRows / spanMs : Infinity,
+      oldestMs: row.oldest_ms ?? -Infinity,
+    };
   }
 
   /**

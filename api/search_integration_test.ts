@@ -162,6 +162,7 @@ integrationTest(
       },
       "windows, slices, index": {
         firstWindow: 8,
+        sampleRows: 5_000,
         walkRows: 30,
         maxWindow: 64,
         maxSliceRows: 40,
@@ -188,6 +189,8 @@ integrationTest(
       debug: (_connection, query) => {
         const way = query.includes("recent AS MATERIALIZED")
           ? "window"
+          : query.includes("TABLESAMPLE")
+          ? "sample"
           : !query.includes("matches AS MATERIALIZED")
           ? "other"
           : query.includes("-- a slice")
@@ -218,9 +221,62 @@ integrationTest(
           }
         }
       }
-      assertEquals([...ways["walk only"]], ["window"]);
-      assertEquals([...ways["index at once"]].sort(), ["index", "window"]);
-      assertEquals([...ways["windows, slices, index"]].sort(), ["index", "slice", "window"]);
+      assertEquals([...ways["walk only"]].sort(), ["sample", "window"]);
+      assertEquals([...ways["index at once"]].sort(), ["index", "sample", "window"]);
+      assertEquals([...ways["windows, slices, index"]].sort(), [
+        "index",
+        "sample",
+        "slice",
+        "window",
+      ]);
+    } finally {
+      await sql.end();
+    }
+  },
+);
+
+integrationTest(
+  "a common term behind a burst of rows without it is walked to, not taken from the index",
+  async () => {
+    await using db = await createTestDatabase();
+    const base = Date.UTC(2026, 0, 1);
+    // 3 000 rows a second apart, a quarter with the term, then 3 000 without it stored by 30
+    // statements 200 ms apart (like a bulk load): the newest rows say the term is rare and
+    // rows arrive fast, the table says neither.
+    await storeComments(db.sql, [
+      ...Array.from({ length: 3000 }, (_, i) => ({
+        commentId: `old${String(i).padStart(4, "0")}`,
+        createdAt: new Date(base + i * 1000),
+        text: i % 4 === 0 ? `Der Akku hält nicht ${i}` : `comment ${i}`,
+      })),
+      ...Array.from({ length: 3000 }, (_, i) => ({
+        commentId: `burst${String(i).padStart(4, "0")}`,
+        createdAt: new Date(base + 3_600_000 + Math.floor(i / 100) * 200),
+        text: `bulk comment ${i}`,
+      })),
+    ]);
+    const sent: string[] = [];
+    const sql = postgres(db.url, {
+      max: 1,
+      onnotice: () => {},
+      debug: (_connection, query) => sent.push(query),
+    });
+    try {
+      const reader = commentsReader(sql, {
+        ...DEFAULT_SEARCH_TUNING,
+        firstWindow: 100,
+        // The term is in 1 row of 8: the rest of a 50-row page is about 400 rows away.
+        walkRows: 800,
+        maxWindow: 2000,
+        maxSliceRows: 800,
+      });
+      const page = await reader.page({ q: "akku", limit: 50 });
+      assertEquals(
+        page.items.map((item) => item.commentId),
+        Array.from({ length: 50 }, (_, i) => `old${String(2996 - 4 * i).padStart(4, "0")}`),
+      );
+      const ways = sent.filter((query) => query.includes("matches AS MATERIALIZED"));
+      assertEquals(ways, [], "no step took matches from the trigram index");
     } finally {
       await sql.end();
     }
