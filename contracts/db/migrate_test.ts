@@ -142,3 +142,34 @@ integrationTest(
     });
   },
 );
+
+integrationTest(
+  "migration 7: a tag + source page in key order from one index, rows kept; text statistics",
+  async () => {
+    await withEmptyDatabase(async (sql) => {
+      await migrate(sql, MIGRATIONS.filter((m) => m.version <= 6));
+      await sql`
+        INSERT INTO comments (comment_id, text, text_hash, tag, source, created_at, consumer_id)
+        VALUES ('before-7', 'kept', ${"a".repeat(64)}, 'NEGATIVE', 'reddit', now(), 'c')`;
+      assertEquals(
+        await migrate(sql),
+        MIGRATIONS.filter((m) => m.version > 6).map((m) => m.version),
+      );
+      await sql`SET enable_seqscan = off`;
+      const plan = (await sql<{ "QUERY PLAN": string }[]>`
+        EXPLAIN SELECT * FROM comments WHERE tag = 'NEGATIVE' AND source = 'reddit'
+         ORDER BY created_at DESC, comment_id DESC LIMIT 51`)
+        .map((row) => row["QUERY PLAN"]).join("\n");
+      // Read in index order: no sort, no filter on either column.
+      ok(/Index (Only )?Scan using comments_tag_source_created_idx/.test(plan), plan);
+      ok(!plan.includes("Sort"), plan);
+      const found = await sql`
+        SELECT comment_id FROM comments WHERE tag = 'NEGATIVE' AND source = 'reddit'`;
+      assertEquals(found.map((row) => row.comment_id), ["before-7"]);
+      const [text] = await sql<{ attstattarget: number }[]>`
+        SELECT attstattarget FROM pg_attribute
+         WHERE attrelid = 'comments'::regclass AND attname = 'text'`;
+      assertEquals(text.attstattarget, 1000);
+    });
+  },
+);
