@@ -167,10 +167,15 @@ type WindowRow = PageRow & {
   edge_id: string;
 };
 
+/** Runs of pages a term's sample reads (see termStats). */
+const SAMPLE_RANGES = 16;
+
 /** What a sample of the table tells of a term (see termStats). */
 interface TermStats {
   /** The term's share of the rows the filter keeps. */
   share: number;
+  /** Rows of the whole table the term matches (the trigram index reads at least these). */
+  tableMatches: number;
   /** Rows the filter keeps per ms of created_at. */
   rate: number;
   /** The table's oldest created_at (epoch ms). */
@@ -182,8 +187,8 @@ export interface SearchTuning {
   /** Rows the first window of a search walks. */
   firstWindow: number;
   /**
-   * Rows of the table sampled (TABLESAMPLE, whole pages) to estimate a term's share when the
-   * first window did not fill the page.
+   * Rows of the table sampled (runs of whole pages) to estimate a term's share when the first
+   * window did not fill the page.
    */
   sampleRows: number;
   /** Walk on while the rest of the page is expected within this many rows. */
@@ -199,6 +204,11 @@ export interface SearchTuning {
   costs: {
     /** Reading the trigram index's entries for a term. */
     indexScan: number;
+    /**
+     * One entry of the term's trigrams in the trigram index: every slice reads them all, for
+     * the whole table (a word in 1 % of 10 M rows: 90 ms a read).
+     */
+    indexEntry: number;
     /** One row's entry in the time index of a slice. */
     timeRow: number;
     /** One match read from the heap and rechecked. */
@@ -208,11 +218,11 @@ export interface SearchTuning {
 
 export const DEFAULT_SEARCH_TUNING: SearchTuning = {
   firstWindow: 2_000,
-  sampleRows: 5_000,
+  sampleRows: 2_000,
   walkRows: 8_000,
   maxWindow: 50_000,
   maxSliceRows: 80_000,
-  costs: { indexScan: 10_000, timeRow: 0.1, matchRow: 10 },
+  costs: { indexScan: 10_000, indexEntry: 0.7, timeRow: 0.1, matchRow: 10 },
 };
 
 export function commentsReader(
@@ -300,17 +310,20 @@ export function commentsReader(
     const need = filter.limit + 1;
     const found: PageRow[] = [];
     let before = filter.after;
-    // Rows of the filter's range walked so far.
+    // Rows of the filter's range searched so far (walked, or estimated for slices).
     let covered = 0;
-    // Each of these filters beyond the first is checked row by row on the walk (no index has
-    // two of them), so the walk reads about four times the rows for each: smaller windows.
+    // Each of these filters beyond the first an index serves is checked row by row on the
+    // walk, so the walk reads about four times the rows for each: smaller windows.
+    // tag and source together have an index of their own (migration 7).
     const unindexed = Math.max(
       0,
-      [filter.tag, filter.source, filter.language].filter(Boolean).length - 1,
+      [filter.tag && filter.source ? "both" : filter.tag ?? filter.source, filter.language]
+        .filter(Boolean).length - 1,
     );
     const walkScale = 4 ** -unindexed;
     let window = Math.max(1, Math.ceil(tuning.firstWindow * walkScale));
     let stats: TermStats | undefined;
+    let indexScan = tuning.costs.indexScan;
     let edgeMs = Infinity;
     for (;;) {
       const wanted = need - found.length;
@@ -343,7 +356,16 @@ export function commentsReader(
       before = { t: summary.edge_key, id: summary.edge_id };
       edgeMs = Date.parse(summary.edge_key);
       covered += inWindow;
-      stats ??= await termStats(filter, pattern);
+      // Where the newest rows say the rest of the page is near, walk on without asking more.
+      const recentRows = (need - found.length) / ((found.length + 0.5) / covered);
+      if (recentRows <= tuning.walkRows * walkScale) {
+        window = Math.min(tuning.maxWindow, Math.max(Math.ceil(recentRows * 1.5), 2 * window));
+        continue;
+      }
+      if (!stats) {
+        stats = await termStats(filter, pattern);
+        indexScan = Math.max(indexScan, stats.tableMatches * tuning.costs.indexEntry);
+      }
       const oldestMs = Math.max(stats.oldestMs, filter.from ? Date.parse(filter.from) : -Infinity);
       for (;;) {
         const rest = need - found.length;
@@ -360,65 +382,83 @@ export function commentsReader(
         const sliceRows = Math.min(tuning.maxSliceRows, (2 * rest) / share);
         const slices = Math.ceil(rest / share / sliceRows);
         const c = tuning.costs;
-        const slicesCost = slices * (c.indexScan + sliceRows * (c.timeRow + c.matchRow * share));
-        const allCost = c.indexScan + remaining * share * c.matchRow;
+        const slicesCost = slices * (indexScan + sliceRows * (c.timeRow + c.matchRow * share));
+        const allCost = indexScan + remaining * share * c.matchRow;
         const lowerMs = Math.floor(edgeMs - sliceRows / stats.rate);
         if (!(lowerMs > oldestMs && lowerMs < edgeMs) || slicesCost >= allCost) {
           return [...found, ...await indexMatches(filter, pattern, before, undefined, rest)];
         }
         const lower = new Date(lowerMs).toISOString();
-        found.push(...await indexMatches(filter, pattern, before, lower, rest));
+        const started = performance.now();
+        const slice = await indexMatches(filter, pattern, before, lower, rest);
+        // What reading this term's entries in the trigram index really costs: every slice pays
+        // it again, and it is 1 ms for one term and 40 for another (digits and @mentions share
+        // long posting lists, bench run 7), so the next choice uses the larger of the two.
+        indexScan = Math.max(
+          indexScan,
+          (performance.now() - started) * 1000 - sliceRows * c.timeRow - slice.length * c.matchRow,
+        );
+        found.push(...slice);
         if (found.length >= need) return found;
         // Next: everything older than the slice ('' sorts before every comment id).
         before = { t: lower, id: "" };
         edgeMs = lowerMs;
+        covered += sliceRows;
       }
     }
   }
 
   /**
    * The term's share of the filter's rows and those rows' rate in time, for the whole table,
-   * from a sample of its pages (TABLESAMPLE SYSTEM, REPEATABLE: the same pages each time, so
-   * they stay cached and a term's plan does not change from one request to the next). About
-   * `sampleRows` rows: a few milliseconds, and a share down to about 1 in `sampleRows`; below
-   * that the term is rare and the index is the way whatever its exact share. The rate is the
-   * filter's rows over the table's time span, so a burst of rows changes it by its share of
-   * the table only. pg_class.reltuples is the count as of the last (auto)vacuum or analyze.
+   * from a sample of its pages: {@link SAMPLE_RANGES} runs of consecutive pages spread evenly
+   * over the heap, read by TID range scans (the same pages each time, so they stay cached and
+   * a term's plan does not change from one request to the next; TABLESAMPLE SYSTEM hashes
+   * every page number of the table to choose, 10 ms at 10 M rows). About `sampleRows` rows:
+   * a few milliseconds, and a share down to about 1 in `sampleRows`; below that the term is
+   * rare and the index is the way whatever its exact share. The rate is the filter's rows over
+   * the table's time span, so a burst of rows changes it by its share of the table only.
+   * pg_class counts pages and rows as of the last (auto)vacuum or analyze.
    */
   async function termStats(filter: CommentsFilter, pattern: string): Promise<TermStats> {
-    const rowFilters = filters({ ...filter, from: undefined, to: undefined });
-    const [row] = await sql<
-      {
-        sampled: string;
-        kept: string;
-        hits: string;
-        table_rows: number;
-        oldest_ms: number | null;
-        newest_ms: number | null;
-      }[]
+    const [table] = await sql<
+      { pages: number; rows: number; oldest_ms: number | null; newest_ms: number | null }[]
     >`
-      WITH size AS (SELECT greatest(reltuples, 0) AS table_rows
-                      FROM pg_class WHERE oid = 'comments'::regclass)
-      SELECT count(*) AS sampled,
-             count(*) FILTER (WHERE true ${rowFilters}) AS kept,
-             count(*) FILTER (WHERE true ${rowFilters} AND text ILIKE ${pattern}) AS hits,
-             (SELECT table_rows FROM size)::float8 AS table_rows,
+      SELECT greatest(relpages, 0) AS pages, greatest(reltuples, 0)::float8 AS rows,
              (SELECT extract(epoch FROM min(created_at)) * 1000 FROM comments)::float8 AS oldest_ms,
              (SELECT extract(epoch FROM max(created_at)) * 1000 FROM comments)::float8 AS newest_ms
-        FROM comments TABLESAMPLE SYSTEM ((
-          SELECT least(100, 100 * ${tuning.sampleRows}::float8 / greatest(table_rows, 1))
-            FROM size)) REPEATABLE (19)`;
+        FROM pg_class WHERE oid = 'comments'::regclass`;
+    const perPage = table.pages > 0 ? table.rows / table.pages : 0;
+    const runPages = perPage > 0
+      ? Math.max(1, Math.ceil(tuning.sampleRows / SAMPLE_RANGES / perPage))
+      : 0;
+    // Never analyzed or small: read it all (a range past the last page reads nothing).
+    const whole = runPages === 0 || runPages * SAMPLE_RANGES >= table.pages;
+    const ranges = whole ? [[0, 2 ** 31 - 1]] : Array.from({ length: SAMPLE_RANGES }, (_, i) => {
+      const first = Math.floor((i * table.pages) / SAMPLE_RANGES);
+      return [first, first + runPages];
+    });
+    const sample = ranges.map(([first, end]) =>
+      sql`SELECT tag, source, language, text FROM comments
+           WHERE ctid >= ${`(${first},0)`}::tid AND ctid < ${`(${end},0)`}::tid`
+    ).reduce((all, run) => sql`${all} UNION ALL ${run}`);
+    const rowFilters = filters({ ...filter, from: undefined, to: undefined });
+    const [row] = await sql<{ sampled: string; kept: string; hits: string; all_hits: string }[]>`
+      SELECT count(*) AS sampled,
+             count(*) FILTER (WHERE text ILIKE ${pattern}) AS all_hits,
+             count(*) FILTER (WHERE true ${rowFilters}) AS kept,
+             count(*) FILTER (WHERE true ${rowFilters} AND text ILIKE ${pattern}) AS hits
+        FROM (${sample}) AS comments`;
     const sampled = Number(row.sampled);
     const kept = Number(row.kept);
     const hits = Number(row.hits);
-    // An unanalyzed table has no reltuples: the sample was all of it.
-    const tableRows = Math.max(row.table_rows, sampled);
-    const spanMs = (row.newest_ms ?? 0) - (row.oldest_ms ?? 0);
+    const tableRows = whole ? sampled : Math.max(table.rows, sampled);
+    const spanMs = (table.newest_ms ?? 0) - (table.oldest_ms ?? 0);
     const filterRows = tableRows * (kept + 0.5) / (sampled + 1);
     return {
       share: (hits + 0.5) / (kept + 1),
+      tableMatches: tableRows * Number(row.all_hits) / Math.max(1, sampled),
       rate: spanMs > 0 ? filterRows / spanMs : Infinity,
-      oldestMs: row.oldest_ms ?? -Infinity,
+      oldestMs: table.oldest_ms ?? -Infinity,
     };
   }
 

@@ -166,7 +166,7 @@ integrationTest(
         walkRows: 30,
         maxWindow: 64,
         maxSliceRows: 40,
-        costs: { indexScan: 0, timeRow: 0, matchRow: 1 },
+        costs: { indexScan: 0, indexEntry: 0, timeRow: 0, matchRow: 1 },
       },
     };
     const filters: Partial<CommentsFilter>[] = [
@@ -189,7 +189,7 @@ integrationTest(
       debug: (_connection, query) => {
         const way = query.includes("recent AS MATERIALIZED")
           ? "window"
-          : query.includes("TABLESAMPLE")
+          : query.includes("ctid >=") || query.includes("FROM pg_class")
           ? "sample"
           : !query.includes("matches AS MATERIALIZED")
           ? "other"
@@ -221,7 +221,7 @@ integrationTest(
           }
         }
       }
-      assertEquals([...ways["walk only"]].sort(), ["sample", "window"]);
+      assertEquals([...ways["walk only"]], ["window"]);
       assertEquals([...ways["index at once"]].sort(), ["index", "sample", "window"]);
       assertEquals([...ways["windows, slices, index"]].sort(), [
         "index",
