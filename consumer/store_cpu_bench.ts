@@ -7,6 +7,7 @@
  * apart: they serve the whole server, so other users' writes show there too.
  *
  *     deno run -P=consumer-bench consumer/store_cpu_bench.ts [--rows=30000] [--prefill=20000]
+ *       [--repeat=1] [--parts=12]
  *
  * (`deno task bench:store-cpu`; a script, not `Deno.bench`, whose `n: 1` still runs three times;
  * inert when `deno bench` loads it; not part of `deno task test`). Needs PostgreSQL
@@ -38,6 +39,10 @@ const flag = (name: string, fallback: number) => {
 const ROWS = flag("rows", 30_000);
 /** Rows in the table before a measurement starts. */
 const PREFILL = flag("prefill", 20_000);
+/** Rounds over all cases (medians are printed). */
+const REPEAT = flag("repeat", 1);
+/** Which parts to run: 12 (both), 1 or 2. */
+const PARTS = String(flag("parts", 12)).split("").map(Number);
 const WARMUP_BATCHES = 3;
 const BATCH_SIZES = [100, 500, 2_000];
 /** Share of each batch already stored (a replay after a restart). */
@@ -87,7 +92,7 @@ const STAGING_COLUMNS = Object.entries(COMMENT_INPUT_COLUMNS)
   .join(", ");
 
 /**
- * (b) COPY into a temporary staging table, then one INSERT … SELECT … ON CONFLICT … RETURNING
+ * (b) COPY into a temporary staging table, then (a)'s INSERT … SELECT … ON CONFLICT … RETURNING
  * from it, in one transaction (the staging table is per session, emptied at commit).
  */
 const copyThenInsert: StoreFn = async (sql, comments) => {
@@ -170,7 +175,7 @@ async function finish(
 
 const RECORD = `AS x(${STAGING_COLUMNS})`;
 
-/** (c) The store's statement with `json` instead of `jsonb` (parsed once, no jsonb tree). */
+/** (c) (a) with `json` instead of `jsonb` (parsed as it is read, no jsonb tree first). */
 const jsonStatement: StoreFn = async (sql, comments) => {
   if (comments.length === 0) return [];
   const rows = await sql.unsafe<Row[]>(
@@ -181,7 +186,21 @@ const jsonStatement: StoreFn = async (sql, comments) => {
   return finish(sql, comments, rows);
 };
 
-/** (d) INSERT … RETURNING only; the rows that were there already are read by a second query. */
+/**
+ * (a) The store's statement before the INSERT-only one (2026-12-04), spelled again: the INSERT
+ * in a CTE and, in the same statement, a UNION with the rows of the table that were there.
+ */
+const insertAndUnion: StoreFn = async (sql, comments) => {
+  if (comments.length === 0) return [];
+  const rows = await sql.unsafe<Row[]>(
+    statementOver(`jsonb_to_recordset($1::jsonb) ${RECORD}`),
+    [sql.json(comments as unknown as postgres.JSONValue) as unknown as string],
+    { prepare: true },
+  );
+  return finish(sql, comments, rows);
+};
+
+/** (d) store.ts's INSERT … RETURNING with `jsonb_to_recordset`, as (a) has it. */
 const insertThenFind: StoreFn = async (sql, comments) => {
   if (comments.length === 0) return [];
   const rows = await sql.unsafe<Row[]>(
@@ -192,25 +211,15 @@ const insertThenFind: StoreFn = async (sql, comments) => {
   return finish(sql, comments, rows);
 };
 
-/** (e) (c) and (d) together. */
-const jsonInsertThenFind: StoreFn = async (sql, comments) => {
-  if (comments.length === 0) return [];
-  const rows = await sql.unsafe<Row[]>(
-    statementOver(`json_to_recordset($1::text::json) ${RECORD}`, false),
-    [JSON.stringify(comments)],
-    { prepare: true },
-  );
-  return finish(sql, comments, rows);
-};
-
+/** The store as it is. */
 const current: StoreFn = (sql, comments) => new PostgresCommentStore(sql).store(comments);
 
 const WAYS: Record<string, StoreFn> = {
-  "(a) store.ts as it is": current,
-  "(b) COPY to temp table, INSERT … SELECT": copyThenInsert,
-  "(c) json_to_recordset, not jsonb": jsonStatement,
+  "(a) INSERT + UNION with the table (before)": insertAndUnion,
+  "(b) COPY to temp table, then (a) from it": copyThenInsert,
+  "(c) (a) with json_to_recordset": jsonStatement,
   "(d) INSERT … RETURNING, then find repeats": insertThenFind,
-  "(e) (c) + (d)": jsonInsertThenFind,
+  "(e) (d) with json_to_recordset (store.ts)": current,
 };
 
 /** What part 2 drops, one at a time: every index but the primary key, and the trigger. */
@@ -414,75 +423,119 @@ function table(header: string[], rows: string[][]): string {
 }
 
 /** Measures everything and prints the tables. */
+/** The median of some figures, and their range. */
+function spread(values: readonly number[]): { median: number; text: string } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const median = sorted.length % 2 === 1
+    ? sorted[(sorted.length - 1) / 2]
+    : (sorted[sorted.length / 2 - 1] + sorted[sorted.length / 2]) / 2;
+  const text = sorted.length === 1
+    ? median.toFixed(1)
+    : `${median.toFixed(1)} (${sorted[0].toFixed(1)}–${sorted[sorted.length - 1].toFixed(1)})`;
+  return { median, text };
+}
+
+/**
+ * Measures every case `REPEAT` times, round-robin (a slow minute of the machine then touches
+ * every case once instead of one case every time), and returns the figures of each case.
+ */
+async function rounds<Case>(
+  cases: readonly Case[],
+  run: (c: Case) => Promise<Figures>,
+  label: (c: Case) => string,
+): Promise<Figures[][]> {
+  const figures: Figures[][] = cases.map(() => []);
+  for (let round = 1; round <= REPEAT; round++) {
+    for (const [i, c] of cases.entries()) {
+      const f = await run(c);
+      figures[i].push(f);
+      console.log(
+        `round ${round}: ${label(c)}: backend ${perRow(f.backendUs, f.rows)}, client ${
+          perRow(f.clientUs, f.rows)
+        } µs/row`,
+      );
+    }
+  }
+  return figures;
+}
+
+const us = (figures: readonly Figures[], pick: (f: Figures) => number) =>
+  spread(figures.map((f) => pick(f) / f.rows));
+
 async function main(): Promise<void> {
   const load = () => Deno.loadavg().map((value) => value.toFixed(2));
   const loadBefore = load();
-  const header = [
-    "statement",
-    "batch",
-    "repeats",
-    "backend µs/row",
-    "helpers µs/row",
-    "client µs/row",
-    "rows/s (1 writer)",
-  ];
   const part1: string[][] = [];
-  for (const size of BATCH_SIZES) {
-    for (const repeatShare of REPEAT_SHARES) {
-      for (const [name, way] of Object.entries(WAYS)) {
-        const f = await measure(way, size, repeatShare);
-        const row = [
-          name,
-          String(size),
-          `${repeatShare * 100} %`,
-          perRow(f.backendUs, f.rows),
-          perRow(f.helpersUs, f.rows),
-          perRow(f.clientUs, f.rows),
-          String(Math.round(f.rows / (f.wallMs / 1000))),
-        ];
-        console.log(row.join("  "));
-        part1.push(row);
-      }
+  if (PARTS.includes(1)) {
+    const cases = BATCH_SIZES.flatMap((size) =>
+      REPEAT_SHARES.flatMap((share) => Object.keys(WAYS).map((way) => ({ size, share, way })))
+    );
+    const figures = await rounds(
+      cases,
+      (c) => measure(WAYS[c.way], c.size, c.share),
+      (c) => `${c.way}, ${c.size}, ${c.share * 100} % repeats`,
+    );
+    for (const [i, c] of cases.entries()) {
+      part1.push([
+        c.way,
+        String(c.size),
+        `${c.share * 100} %`,
+        us(figures[i], (f) => f.backendUs).text,
+        us(figures[i], (f) => f.helpersUs).median.toFixed(1),
+        us(figures[i], (f) => f.clientUs).text,
+        String(Math.round(spread(figures[i].map((f) => f.rows / (f.wallMs / 1000))).median)),
+      ]);
     }
   }
   const part2: string[][] = [];
-  const baseline = await measure(current, INDEX_BATCH, 0);
-  const base = baseline.backendUs / baseline.rows;
-  part2.push([
-    "nothing (full schema)",
-    perRow(baseline.backendUs, baseline.rows),
-    "",
-    perRow(baseline.clientUs, baseline.rows),
-  ]);
-  for (const [name, change] of Object.entries({ ...DROPS, ...GIN_SETTINGS })) {
-    const f = await measure(current, INDEX_BATCH, 0, change);
-    const row = [
-      name,
-      perRow(f.backendUs, f.rows),
-      (base - f.backendUs / f.rows).toFixed(1),
-      perRow(f.clientUs, f.rows),
+  if (PARTS.includes(2)) {
+    const changes: [string, string | undefined][] = [
+      ["nothing (full schema)", undefined],
+      ...Object.entries({ ...DROPS, ...GIN_SETTINGS }),
     ];
-    console.log(row.join("  "));
-    part2.push(row);
+    const figures = await rounds(
+      changes,
+      ([, change]) => measure(current, INDEX_BATCH, 0, change),
+      ([name]) => name,
+    );
+    const base = us(figures[0], (f) => f.backendUs).median;
+    for (const [i, [name]] of changes.entries()) {
+      const backend = us(figures[i], (f) => f.backendUs);
+      part2.push([
+        name,
+        backend.text,
+        i === 0 ? "" : (base - backend.median).toFixed(1),
+        us(figures[i], (f) => f.clientUs).median.toFixed(1),
+      ]);
+    }
   }
-  const again = await measure(current, INDEX_BATCH, 0);
-  part2.push([
-    "nothing (full schema), again",
-    perRow(again.backendUs, again.rows),
-    (base - again.backendUs / again.rows).toFixed(1),
-    perRow(again.clientUs, again.rows),
-  ]);
   const loadAfter = load();
   console.log(
     `\nstore_cpu_bench: load average ${loadBefore.join(" ")} before, ${
       loadAfter.join(" ")
-    } after; ${ROWS} rows per measurement into ${PREFILL} pre-filled, 1 connection\n`,
+    } after; ${ROWS} rows per measurement into ${PREFILL} pre-filled, 1 connection, ${REPEAT} ` +
+      `round(s): median (min–max) µs per row\n`,
   );
-  console.log(table(header, part1));
-  console.log(
-    `\nEach index and the trigger dropped, alone (store.ts statement, ${INDEX_BATCH} fresh a batch):\n`,
-  );
-  console.log(table(["change", "backend µs/row", "saved µs/row", "client µs/row"], part2));
+  if (part1.length > 0) {
+    console.log(table(
+      [
+        "statement",
+        "batch",
+        "repeats",
+        "backend µs/row",
+        "helpers µs/row",
+        "client µs/row",
+        "rows/s (1 writer)",
+      ],
+      part1,
+    ));
+  }
+  if (part2.length > 0) {
+    console.log(
+      `\nEach index and the trigger dropped, alone (store.ts, ${INDEX_BATCH} fresh a batch):\n`,
+    );
+    console.log(table(["change", "backend µs/row", "saved µs/row", "client µs/row"], part2));
+  }
 }
 
 if (import.meta.main) {
