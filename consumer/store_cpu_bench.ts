@@ -20,7 +20,9 @@
  * Part 1 compares ways to store a batch (the fresh share of each batch new, the rest already
  * stored, as after a restart): the store as it is (`PostgresCommentStore`), alternatives that
  * return the same rows. Part 2 prices each index and the statement trigger: the store's statement
- * into a table with that one dropped, against the full table.
+ * into a table with that one dropped, against the full table. Part 3 runs the statement before
+ * (a) and store.ts in turns on one backend, which cancels most of the drift between measurements
+ * that parts 1 and 2 show on a shared machine (±15 µs a row from one minute to the next).
  *
  * @module
  */
@@ -41,9 +43,11 @@ const ROWS = flag("rows", 30_000);
 const PREFILL = flag("prefill", 20_000);
 /** Rounds over all cases (medians are printed). */
 const REPEAT = flag("repeat", 1);
-/** Which parts to run: 12 (both), 1 or 2. */
-const PARTS = String(flag("parts", 12)).split("").map(Number);
+/** Which parts to run: any of 1, 2 and 3 ("123": all). */
+const PARTS = String(flag("parts", 123)).split("").map(Number);
 const WARMUP_BATCHES = 3;
+/** Batches per segment of part 3. */
+const PAIR_BATCHES = 4;
 const BATCH_SIZES = [100, 500, 2_000];
 /** Share of each batch already stored (a replay after a restart). */
 const REPEAT_SHARES = [0, 0.25];
@@ -423,6 +427,55 @@ function table(header: string[], rows: string[][]): string {
 }
 
 /** Measures everything and prints the tables. */
+/**
+ * Part 3: (a) against store.ts on one backend and one table, in alternating segments of
+ * `PAIR_BATCHES` batches, so that both see the same machine minute and the same table size;
+ * the trigram pending list is merged at the end of every segment, inside it.
+ */
+async function paired(size: number, segments: number): Promise<{ a: Figures; store: Figures }> {
+  await using db = await createTestDatabase();
+  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+  try {
+    await sql.unsafe(`ALTER TABLE comments SET (autovacuum_enabled = false)`);
+    for (let done = 0; done < PREFILL; done += 5_000) {
+      await current(sql, Array.from({ length: Math.min(5_000, PREFILL - done) }, freshComment));
+    }
+    for (const way of [insertAndUnion, current]) {
+      for (const batch of batches(WARMUP_BATCHES, size, 0)) await way(sql, batch);
+    }
+    await cleanPendingList(sql);
+    const [{ pid }] = await sql<{ pid: number }[]>`SELECT pg_backend_pid() AS pid`;
+    const sums = [insertAndUnion, current].map(() => ({ backend: 0, client: 0, wall: 0, rows: 0 }));
+    for (let segment = 0; segment < segments; segment++) {
+      // Which goes first alternates too.
+      const order = segment % 2 === 0 ? [0, 1] : [1, 0];
+      for (const i of order) {
+        const way = i === 0 ? insertAndUnion : current;
+        const work = batches(PAIR_BATCHES, size, 0);
+        const before = (await cpuNs([pid])).get(pid) ?? 0;
+        const clientBefore = clientUs();
+        const started = performance.now();
+        for (const batch of work) await way(sql, batch);
+        await cleanPendingList(sql);
+        sums[i].wall += performance.now() - started;
+        sums[i].client += clientUs() - clientBefore;
+        sums[i].backend += ((await cpuNs([pid])).get(pid) ?? 0) - before;
+        sums[i].rows += PAIR_BATCHES * size;
+      }
+    }
+    const figures = sums.map((sum): Figures => ({
+      backendUs: sum.backend / 1_000,
+      helpersUs: 0,
+      clientUs: sum.client,
+      wallMs: sum.wall,
+      rows: sum.rows,
+    }));
+    return { a: figures[0], store: figures[1] };
+  } finally {
+    await sql.end({ timeout: 2 });
+  }
+}
+
 /** The median of some figures, and their range. */
 function spread(values: readonly number[]): { median: number; text: string } {
   const sorted = [...values].sort((a, b) => a - b);
@@ -509,6 +562,24 @@ async function main(): Promise<void> {
       ]);
     }
   }
+  const part3: string[][] = [];
+  if (PARTS.includes(3)) {
+    for (const size of BATCH_SIZES) {
+      const segments = Math.max(2, Math.round(ROWS / (PAIR_BATCHES * size)));
+      const { a, store } = await paired(size, segments);
+      for (const [name, f] of [["(a) before", a], ["store.ts", store]] as const) {
+        const row = [
+          name,
+          String(size),
+          perRow(f.backendUs, f.rows),
+          perRow(f.clientUs, f.rows),
+          String(Math.round(f.rows / (f.wallMs / 1000))),
+        ];
+        console.log(`paired: ${row.join("  ")}`);
+        part3.push(row);
+      }
+    }
+  }
   const loadAfter = load();
   console.log(
     `\nstore_cpu_bench: load average ${loadBefore.join(" ")} before, ${
@@ -535,6 +606,12 @@ async function main(): Promise<void> {
       `\nEach index and the trigger dropped, alone (store.ts, ${INDEX_BATCH} fresh a batch):\n`,
     );
     console.log(table(["change", "backend µs/row", "saved µs/row", "client µs/row"], part2));
+  }
+  if (part3.length > 0) {
+    console.log(
+      `\n(a) and store.ts alternating on one backend, ${PAIR_BATCHES} batches a segment, fresh ids:\n`,
+    );
+    console.log(table(["statement", "batch", "backend µs/row", "client µs/row", "rows/s"], part3));
   }
 }
 
