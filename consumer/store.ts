@@ -64,32 +64,35 @@ function selected(column: CommentColumn): string {
     : `c.${column}`;
 }
 
-/** The SQL type of a column as returned: timestamps come back as text. */
-function returnedType(column: CommentColumn): string {
-  const type = COMMENT_COLUMNS[column];
-  return type === "timestamptz" ? "text" : type;
-}
-
 /** The full stored row, for comments that existed before the INSERT (alias `c`). */
 const EXISTING_ROWS = `
       SELECT false AS inserted, ${COLUMNS.map(selected).join(", ")}
       FROM comments c`;
 
-/** What comes back of a new row: its seq and processed_at; the rest is what was sent. */
-const INSERTED_ROWS = `
-      SELECT true AS inserted, ${
-  COLUMNS.map((column) =>
-    column === "seq" || column === "comment_id" || column === "processed_at"
-      ? selected(column)
-      : `NULL::${returnedType(column)} AS ${column}`
-  ).join(", ")
-}
-      FROM inserted c`;
-
 /** The input's record definition; comment_id in "C" collation, as the table's key sorts. */
 const INPUT_RECORD = Object.entries(COMMENT_INPUT_COLUMNS)
   .map(([column, type]) => `${column} ${type}${column === "comment_id" ? ` COLLATE "C"` : ""}`)
   .join(", ");
+
+/** What the INSERT returns of a new row: what PostgreSQL assigned to it. */
+type InsertedRow = Pick<Row, "seq" | "comment_id" | "processed_at">;
+
+/**
+ * Inserts the new ids of the batch (`$1`, a JSON array of {@link NewComment}, as text) and
+ * returns what PostgreSQL assigned to each new row; ids already stored are left as they are.
+ */
+const INSERT = `
+      INSERT INTO comments (${INPUT_COLUMNS})
+      SELECT ${INPUT_COLUMNS}
+      -- json, not jsonb: read as it is parsed, without a jsonb tree built first (about 3 µs
+      -- less PostgreSQL CPU per row, consumer/store_cpu_bench.ts). Sent as text: postgres.js
+      -- would encode a string given for a json parameter once more.
+      FROM json_to_recordset($1::text::json) AS x(${INPUT_RECORD})
+      -- One order for every statement: two passes holding copies of the same ids would
+      -- otherwise each wait for the other's speculative insertion (a deadlock, 1 s lost).
+      ORDER BY comment_id
+      ON CONFLICT (comment_id) DO NOTHING
+      RETURNING seq, comment_id, to_char(processed_at AT TIME ZONE 'UTC', ${ISO}) AS processed_at`;
 
 /** {@link CommentStore} on postgres.js. */
 export class PostgresCommentStore implements CommentStore {
@@ -97,40 +100,28 @@ export class PostgresCommentStore implements CommentStore {
 
   async store(comments: readonly NewComment[]): Promise<StoredComment[]> {
     if (comments.length === 0) return [];
-    // The outer SELECT runs on the statement's snapshot, which does not contain the CTE's own
-    // inserts: its second half returns exactly the rows that existed before. Timestamps come
-    // back as ISO text, which is what the messages carry (no Date parse and format per row).
-    const rows = await this.sql.unsafe<Row[]>(
-      `
-      WITH input AS (
-        SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(${INPUT_RECORD})
-      ), inserted AS (
-        INSERT INTO comments (${INPUT_COLUMNS})
-        SELECT ${INPUT_COLUMNS}
-        FROM input
-        -- One order for every statement: two passes holding copies of the same ids would
-        -- otherwise each wait for the other's speculative insertion (a deadlock, 1 s lost).
-        ORDER BY comment_id
-        ON CONFLICT (comment_id) DO NOTHING
-        RETURNING seq, comment_id, processed_at
-      )
-      -- New rows hold what was sent: only their seq and processed_at come back.
-      ${INSERTED_ROWS}
-      UNION ALL
-      ${EXISTING_ROWS} WHERE c.comment_id IN (SELECT comment_id FROM input)`,
-      [this.sql.json(comments as unknown as postgres.JSONValue) as unknown as string],
+    // Only the new rows come back, and of them only what PostgreSQL assigned (seq,
+    // processed_at): the rest is what was sent. Timestamps come back as ISO text, which is what
+    // the messages carry (no Date parse and format per row).
+    const rows = await this.sql.unsafe<InsertedRow[]>(
+      INSERT,
+      [JSON.stringify(comments)],
       { prepare: true },
     );
     const sent = new Map<string, NewComment>();
     for (const comment of comments) sent.set(comment.comment_id, comment);
     const stored: StoredComment[] = [];
     for (const row of rows) {
-      const comment = row.inserted ? sent.get(row.comment_id) : undefined;
-      stored.push(comment === undefined ? storedOf(row) : insertedOf(row, comment));
+      const comment = sent.get(row.comment_id);
+      if (comment !== undefined) stored.push(insertedOf(row, comment));
     }
     if (stored.length < comments.length) {
-      // A row another transaction committed while this statement waited on its conflict is in
-      // neither half; a new statement (new snapshot) sees it.
+      // Ids stored before (a replay Redis did not catch), or committed by another transaction
+      // while the INSERT waited on its conflict: a second statement, with a snapshot that
+      // holds both, reads them. Reading them in the INSERT's own statement instead (a UNION
+      // with the table) looked up every id of every batch, new or not: a probe of the primary
+      // key each, or a scan of the whole table where the planner found that cheaper
+      // (consumer/store_cpu_bench.ts, BENCHMARKS.md).
       const found = new Set(stored.map((row) => row.comment_id));
       const missing = comments.map((c) => c.comment_id).filter((id) => !found.has(id));
       stored.push(...await this.find(missing));
@@ -172,7 +163,7 @@ function isCanonicalIso(text: string): boolean {
   return text.length === 24 && text.charCodeAt(23) === 90 /* Z */ && text.charCodeAt(19) === 46;
 }
 
-function insertedOf(row: Row, comment: NewComment): StoredComment {
+function insertedOf(row: InsertedRow, comment: NewComment): StoredComment {
   return {
     ...comment,
     seq: Number(row.seq),

@@ -1,4 +1,4 @@
-import { deepStrictEqual as assertEquals } from "node:assert/strict";
+import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { createTestDatabase, integrationTest } from "@sentiment/testkit";
 import { type NewComment, PostgresCommentStore } from "./store.ts";
 
@@ -78,3 +78,33 @@ integrationTest("platform ids and the explanation are stored and come back as se
     shape(sent.map((row) => ({ ...row, seq: 0, processed_at: "", inserted: true }))),
   );
 });
+
+integrationTest(
+  "a batch of new and stored ids returns the stored rows as they were stored",
+  async () => {
+    await using db = await createTestDatabase();
+    const store = new PostgresCommentStore(db.sql);
+    const old = { ...comment(), text: "as first stored", reasons: ["first"] };
+    const [first] = await store.store([old]);
+    // A replay can carry what a later attempt made of the comment (another tag, score, consumer):
+    // the row keeps what was stored first, and that is what is published again.
+    const replay = { ...old, text: "changed", tag: "NEGATIVE" as const, consumer_id: "other" };
+    const fresh = [comment(), comment()];
+    const rows = await store.store([fresh[0], replay, fresh[1]]);
+    const byId = new Map(rows.map((row) => [row.comment_id, row]));
+    assertEquals(rows.length, 3);
+    assertEquals(byId.get(old.comment_id), { ...first, inserted: false });
+    for (const sent of fresh) {
+      const row = byId.get(sent.comment_id);
+      assertEquals(row?.inserted, true);
+      assertEquals(row && { ...row, seq: 0, processed_at: "" }, {
+        ...sent,
+        seq: 0,
+        processed_at: "",
+        inserted: true,
+      });
+    }
+    const seqs = rows.filter((row) => row.inserted).map((row) => row.seq);
+    ok(seqs.every((seq) => seq > first.seq));
+  },
+);
