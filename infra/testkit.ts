@@ -19,6 +19,7 @@ import { type ProcessedComment, SOURCES, TAGS, TOPIC_DEFAULTS } from "@sentiment
 import type { Producer } from "kafkajs";
 import { PROJECT_ROOT } from "./paths.ts";
 import { netFlagsFor } from "./net_permissions.ts";
+import { runtimeFlags } from "./runtime_flags.ts";
 import { createTopicsWithLeaders, kafkaHealthy, topicConfig } from "./kafka.ts";
 import { postgresHealthy } from "./postgres.ts";
 import { redisHealthy } from "./redis.ts";
@@ -318,6 +319,8 @@ export function startService(
       `-P=${member}`,
       // Its set names only the default addresses; a test points it at its own.
       ...netFlagsFor(member, { ...inheritedEnv(), ...childEnv }),
+      // As deployed (heap bounds), so that tests and benchmarks measure that process.
+      ...runtimeFlags(member),
       ...(options.denoFlags ?? []),
       join(PROJECT_ROOT, member, "main.ts"),
       ...(options.args ?? []),
