@@ -12,7 +12,7 @@
  * V8 heap bounds per service. The consumer's (issue 16, BENCHMARKS.md "Consumer memory: V8 heap
  * bounds"): V8's default young generation grows to two 32 MiB semi-spaces, most of it garbage
  * of passes that ended; 4 MiB semi-spaces took the drain run's peak RSS from ~350–375 MiB to
- * ~270–310 MiB at the same CPU per comment. An old-space cap (`--max-old-space-size=192`) gets it
+ * ~270–340 MiB at the same CPU per comment. An old-space cap (`--max-old-space-size=192`) gets it
  * to ~210 MiB but V8 then collects so often that the consumer paid 10–50 % more CPU per comment,
  * so it is left to deployments short of memory (CONSUMER_DENO_FLAGS).
  */
