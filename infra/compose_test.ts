@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { parse } from "yaml";
 import { TOPIC_DEFAULTS } from "@sentiment/contracts/messages";
 import { PROJECT_ROOT } from "./paths.ts";
+import { runtimeFlags } from "./runtime_flags.ts";
 import { appServices } from "./services.ts";
 import { DEFAULT_DATABASE_URL, DEFAULT_REDIS_URL, readInfraSettings } from "./settings.ts";
 import { envFrom } from "@sentiment/kit/config";
@@ -87,6 +88,16 @@ Deno.test("each compose service runs with its own permission set", () => {
       `${service.name} uses -P=${service.name}`,
     );
     ok(definition.healthcheck, `${service.name} has a healthcheck`);
+  }
+});
+
+Deno.test("each compose service runs with the runtime flags the native path gives it", () => {
+  for (const service of services) {
+    const command = compose.services[service.name].command;
+    const args = Array.isArray(command) ? command : (command ?? "").split(/\s+/);
+    for (const flag of runtimeFlags(service.name)) {
+      ok(args.includes(flag), `${service.name} runs with ${flag}`);
+    }
   }
 });
 

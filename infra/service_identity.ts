@@ -14,6 +14,7 @@
 import { basename, join, resolve } from "node:path";
 import { PROJECT_ROOT } from "./paths.ts";
 import { netFlagsFor } from "./net_permissions.ts";
+import { runtimeFlags } from "./runtime_flags.ts";
 import type { DataPaths } from "./paths.ts";
 import { listPids, type ProcessInfo, readEnvironVariable, readProcess } from "./proc.ts";
 
@@ -31,9 +32,10 @@ export function denoFlagsVariable(name: string): string {
 }
 
 /**
- * The arguments `up` starts a service with: its permission set, then the flags in
- * `<SERVICE>_DENO_FLAGS` (split at spaces), e.g. `--allow-net=…` for a port outside the ones
- * its set allows (a flag replaces that part of the set), or `--cpu-prof`.
+ * The arguments `up` starts a service with: its permission set, its runtime flags
+ * (runtime_flags.ts), then the flags in `<SERVICE>_DENO_FLAGS` (split at spaces), e.g.
+ * `--allow-net=…` for a port outside the ones its set allows (a flag replaces that part of the
+ * set), or `--cpu-prof`.
  */
 export function serviceCommand(
   name: string,
@@ -51,6 +53,7 @@ export function serviceCommand(
     "-q",
     `-P=${name}`,
     ...net,
+    ...runtimeFlags(name),
     ...flags,
     join(PROJECT_ROOT, name, "main.ts"),
   ];

@@ -2,6 +2,7 @@ import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { envFrom } from "@sentiment/kit/config";
 import { PROJECT_ROOT } from "./paths.ts";
+import { runtimeFlags } from "./runtime_flags.ts";
 import { isServiceCommand, serviceCommand } from "./service_identity.ts";
 
 const main = (name: string) => join(PROJECT_ROOT, name, "main.ts");
@@ -27,6 +28,26 @@ Deno.test("serviceCommand runs the member with its permission set and <SERVICE>_
       "--allow-net=127.0.0.1:1",
       "--cpu-prof",
       main("dashboard"),
+    ],
+  );
+});
+
+Deno.test("serviceCommand gives the consumer its heap bounds, before the user's own flags", () => {
+  const flags = runtimeFlags("consumer");
+  ok(flags.length > 0 && flags.every((flag) => flag.startsWith("--v8-flags=")));
+  assertEquals(
+    serviceCommand(
+      "consumer",
+      envFrom({ CONSUMER_DENO_FLAGS: "--v8-flags=--max-old-space-size=300" }),
+    ),
+    [
+      Deno.execPath(),
+      "run",
+      "-q",
+      "-P=consumer",
+      ...flags,
+      "--v8-flags=--max-old-space-size=300",
+      main("consumer"),
     ],
   );
 });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { runtimeFlags } from "@sentiment/infra/runtime_flags";
 
 export interface ServiceBuild {
   /** Workspace member, its permission set name and the binary's name. */
@@ -31,6 +32,8 @@ export function compileArgs(service: ServiceBuild, outDir: string): string[] {
     // The binary never stops to ask for a permission it was not given: it fails instead.
     "--no-prompt",
     `-P=${service.name}`,
+    // Its heap bounds, baked in as `deno run` gets them (infra/runtime_flags.ts).
+    ...runtimeFlags(service.name),
     // Without it the whole workspace's npm snapshot is embedded (browser tooling included), and
     // deno 2.9.6 overflows its stack writing it.
     "--exclude-unused-npm",

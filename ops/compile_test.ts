@@ -8,6 +8,7 @@
 import { deepStrictEqual as assertEquals, ok } from "node:assert/strict";
 import { join } from "node:path";
 import { freePort, PROJECT_ROOT } from "@sentiment/testkit";
+import { runtimeFlags } from "@sentiment/infra/runtime_flags";
 import { compileArgs, permissionSetNames, SERVICES } from "./compile_plan.ts";
 
 interface Run {
@@ -97,6 +98,10 @@ Deno.test("each service is compiled with its own permission set and its data fil
   assertEquals(includes("sentiment"), ["proto/sentiment.proto", "sentiment/grpc"]);
   assertEquals(includes("consumer"), ["proto/sentiment.proto"]);
   assertEquals(includes("dashboard"), ["dashboard/static"]);
+  // The consumer's heap bounds are baked in as `deno run` gets them.
+  const consumerArgs = compileArgs(SERVICES.find((s) => s.name === "consumer")!, "dist");
+  ok(runtimeFlags("consumer").length > 0);
+  for (const flag of runtimeFlags("consumer")) ok(consumerArgs.includes(flag), flag);
   assertEquals(permissionSetNames('{"permissions":{"a":{},"a-build":{}}}'), ["a", "a-build"]);
   assertEquals(permissionSetNames("not json"), []);
 });

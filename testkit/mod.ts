@@ -28,6 +28,7 @@ import { createTopicsWithLeaders, kafkaHealthy, topicConfig } from "@sentiment/i
 import { postgresHealthy } from "@sentiment/infra/postgres";
 import { redisHealthy } from "@sentiment/infra/redis";
 import { readInfraSettings } from "@sentiment/infra/settings";
+import { runtimeFlags } from "@sentiment/infra/runtime_flags";
 
 export { createTopicsWithLeaders, PROJECT_ROOT };
 export {
@@ -329,6 +330,8 @@ export function startService(
       `-P=${member}`,
       // Its set names only the default addresses; a test points it at its own.
       ...netFlagsFor(member, { ...inheritedEnv(), ...childEnv }),
+      // As deployed (heap bounds), so that tests and benchmarks measure that process.
+      ...runtimeFlags(member),
       ...(options.denoFlags ?? []),
       join(PROJECT_ROOT, member, "main.ts"),
       ...(options.args ?? []),
