@@ -51,8 +51,11 @@ export interface CommentStore {
 /** A row as the statements below return it (seq is a bigint, so text). */
 type Row = Omit<StoredComment, "seq"> & { seq: string | number };
 
+// ISO, EXISTING_ROWS and INPUT_RECORD are exported for consumer/store_cpu_bench.ts only, which
+// builds the statement shapes it compares from the same pieces.
+
 /** A timestamptz as `Date.prototype.toISOString` would write it (milliseconds, truncated). */
-const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
+export const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 
 const COLUMNS = Object.keys(COMMENT_COLUMNS) as CommentColumn[];
 const INPUT_COLUMNS = Object.keys(COMMENT_INPUT_COLUMNS).join(", ");
@@ -65,12 +68,12 @@ function selected(column: CommentColumn): string {
 }
 
 /** The full stored row, for comments that existed before the INSERT (alias `c`). */
-const EXISTING_ROWS = `
+export const EXISTING_ROWS = `
       SELECT false AS inserted, ${COLUMNS.map(selected).join(", ")}
       FROM comments c`;
 
 /** The input's record definition; comment_id in "C" collation, as the table's key sorts. */
-const INPUT_RECORD = Object.entries(COMMENT_INPUT_COLUMNS)
+export const INPUT_RECORD = Object.entries(COMMENT_INPUT_COLUMNS)
   .map(([column, type]) => `${column} ${type}${column === "comment_id" ? ` COLLATE "C"` : ""}`)
   .join(", ");
 

@@ -29,8 +29,19 @@
 import process from "node:process";
 import postgres from "postgres";
 import { createTestDatabase, unavailableInfrastructure } from "@sentiment/testkit";
-import { COMMENT_INPUT_COLUMNS } from "@sentiment/contracts/db/comment_row";
-import { type NewComment, PostgresCommentStore, type StoredComment } from "./store.ts";
+import {
+  COMMENT_COLUMNS,
+  COMMENT_INPUT_COLUMNS,
+  type CommentColumn,
+} from "@sentiment/contracts/db/comment_row";
+import {
+  EXISTING_ROWS,
+  INPUT_RECORD,
+  ISO,
+  type NewComment,
+  PostgresCommentStore,
+  type StoredComment,
+} from "./store.ts";
 import { textHash } from "./text_hash.ts";
 
 const flag = (name: string, fallback: number) => {
@@ -91,10 +102,6 @@ function copyLine(c: NewComment): string {
   ].join("\t") + "\n";
 }
 
-const STAGING_COLUMNS = Object.entries(COMMENT_INPUT_COLUMNS)
-  .map(([column, type]) => `${column} ${type}${column === "comment_id" ? ` COLLATE "C"` : ""}`)
-  .join(", ");
-
 /**
  * (b) COPY into a temporary staging table, then (a)'s INSERT … SELECT … ON CONFLICT … RETURNING
  * from it, in one transaction (the staging table is per session, emptied at commit).
@@ -103,7 +110,7 @@ const copyThenInsert: StoreFn = async (sql, comments) => {
   if (comments.length === 0) return [];
   const stored = await sql.begin(async (tx) => {
     await tx.unsafe(
-      `CREATE TEMP TABLE IF NOT EXISTS comments_in (${STAGING_COLUMNS}) ON COMMIT DELETE ROWS`,
+      `CREATE TEMP TABLE IF NOT EXISTS comments_in (${INPUT_RECORD}) ON COMMIT DELETE ROWS`,
     );
     const writable = await tx.unsafe(`COPY comments_in (${INPUT_COLUMN_LIST}) FROM STDIN`)
       .writable();
@@ -120,11 +127,20 @@ const copyThenInsert: StoreFn = async (sql, comments) => {
 /** A row as the statements return it (seq is a bigint, so text). */
 type Row = Omit<StoredComment, "seq"> & { seq: string | number };
 
-const ISO = `'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'`;
 const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', ${ISO})`;
-const EXISTING = `SELECT false AS inserted, c.seq, c.comment_id, c.text, c.text_hash, c.tag,
-  c.source, ${iso("c.created_at")} AS created_at, ${iso("c.processed_at")} AS processed_at,
-  c.consumer_id, c.retry_count, c.score, c.language, c.reasons FROM comments c`;
+
+/**
+ * The new rows' half of the earlier statement's UNION, column for column as EXISTING_ROWS has
+ * them: seq and processed_at as assigned, the rest NULL (what was sent).
+ */
+const INSERTED_HALF = `SELECT true AS inserted, ${
+  (Object.keys(COMMENT_COLUMNS) as CommentColumn[]).map((column) => {
+    if (column === "seq" || column === "comment_id") return column;
+    if (column === "processed_at") return `${iso(column)} AS ${column}`;
+    const type = COMMENT_COLUMNS[column] === "timestamptz" ? "text" : COMMENT_COLUMNS[column];
+    return `NULL::${type} AS ${column}`;
+  }).join(", ")
+} FROM inserted`;
 
 /** The store's statement shape over a row source (`input`): new rows, and if `both`, old ones. */
 function statementOver(source: string, both = true): string {
@@ -137,12 +153,8 @@ function statementOver(source: string, both = true): string {
     )`;
   return both
     ? `${insert}
-    SELECT true AS inserted, seq, comment_id, NULL::text AS text, NULL::text AS text_hash,
-      NULL::text AS tag, NULL::text AS source, NULL::text AS created_at,
-      ${iso("processed_at")} AS processed_at, NULL::text AS consumer_id,
-      NULL::integer AS retry_count, NULL::double precision AS score, NULL::text AS language,
-      NULL::text[] AS reasons FROM inserted
-    UNION ALL ${EXISTING} WHERE c.comment_id IN (SELECT comment_id FROM input)`
+    ${INSERTED_HALF}
+    UNION ALL ${EXISTING_ROWS} WHERE c.comment_id IN (SELECT comment_id FROM input)`
     : `${insert}
     SELECT true AS inserted, seq, comment_id, ${iso("processed_at")} AS processed_at
     FROM inserted`;
@@ -177,7 +189,7 @@ async function finish(
   return stored;
 }
 
-const RECORD = `AS x(${STAGING_COLUMNS})`;
+const RECORD = `AS x(${INPUT_RECORD})`;
 
 /** (c) (a) with `json` instead of `jsonb` (parsed as it is read, no jsonb tree first). */
 const jsonStatement: StoreFn = async (sql, comments) => {
