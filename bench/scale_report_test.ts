@@ -55,6 +55,7 @@ Deno.test("a search whose SQL statement timed out is reported as such, the other
       trigram: [
         timed("search hit, common word"),
         timed("search hit, word in German text", { count: 0, timedOutAfterMs: 20_004 }),
+        timed("search miss", { count: 1, p50: 12_000, p95: 12_000 }),
       ],
       fullText: [
         timed("search hit, common word", { p95: 7 }),
@@ -67,6 +68,8 @@ Deno.test("a search whose SQL statement timed out is reported as such, the other
     text.includes("| – | timed out (> 20,004 ms) | – | timed out (> 20,010 ms) after 2 runs"),
     text,
   );
+  // A slow plan stopped by the time budget after one timed run says so.
+  ok(text.includes("| 50 | 12,000.0 / 12,000.0 (1 run) | – | – |"), text);
 });
 
 Deno.test("the retention paragraph gives the autovacuum-like VACUUM and the manual one apart", () => {
