@@ -11,7 +11,8 @@
  * - the consumer's insert statement into the full table, without and with the trigram index;
  * - a retention pass (the consumer's own retentionPass) deleting the oldest day while a writer
  *   inserts, with the writer's longest statement before and during the pass, and the VACUUM
- *   that follows.
+ *   that follows as autovacuum runs it (its cost delay and limit, no parallel workers); then
+ *   the next day the same way with a manual, unthrottled VACUUM for comparison.
  *
  * Indexes are built after the load (as a restore would), each timed: the trigram index's build
  * time is what migration 6 costs on an existing table of that size.
@@ -42,6 +43,11 @@ export interface Timed extends Distribution {
   label: string;
   request: string;
   items: number;
+  /**
+   * Set when one of its statements hit SEARCH_TIMEOUT_MS and was cancelled: the planner's plan
+   * for that term reads most of the table. The distribution then holds the runs before it.
+   */
+  timedOutAfterMs?: number;
 }
 
 export interface ScaleResult {
@@ -80,8 +86,22 @@ export interface ScaleResult {
     longestChunkMs: number;
     writerBefore: Distribution;
     writerDuring: Distribution;
+    /** The VACUUM after the pass, run as autovacuum runs it (vacuumSettings). */
     vacuumSeconds: number;
     writerDuringVacuum: Distribution;
+    vacuumSettings: string;
+    /**
+     * The next day deleted the same way, then a manual `VACUUM comments` (no cost delay,
+     * parallel index workers), as an operator's VACUUM runs: the worst case, not what the
+     * product runs (it leaves VACUUM to autovacuum).
+     */
+    manual?: {
+      deleted: number;
+      seconds: number;
+      writerDuring: Distribution;
+      vacuumSeconds: number;
+      writerDuringVacuum: Distribution;
+    };
   };
   loadAverage: { start: number; end: number };
 }
@@ -110,6 +130,10 @@ const FULL_TEXT_INDEX =
 
 const REPEAT = 40;
 const WARMUP = 3;
+/** The bound on one search statement in SQL (the planner's own plan can read the whole table). */
+const SEARCH_TIMEOUT_MS = 20_000;
+/** A search in SQL stops repeating after this much time, so a slow plan bounds the run. */
+const SEARCH_BUDGET_MS = 30_000;
 
 export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
   const { say, rows } = options;
@@ -233,7 +257,10 @@ export async function runScale(options: ScaleOptions): Promise<ScaleResult> {
     if (retention) {
       say(
         `run 7: retention deleted ${retention.deleted} rows in ${retention.seconds} s; ` +
-          `writer's longest insert ${retention.writerDuring.max} ms (before: ${retention.writerBefore.max} ms)`,
+          `writer's longest insert ${retention.writerDuring.max} ms (before: ${retention.writerBefore.max} ms); ` +
+          `VACUUM ${retention.vacuumSettings} ${retention.vacuumSeconds} s, writer's longest ` +
+          `${retention.writerDuringVacuum.max} ms; manual VACUUM ${retention.manual?.vacuumSeconds} s, ` +
+          `writer's longest ${retention.manual?.writerDuringVacuum.max} ms`,
       );
     }
 
@@ -380,9 +407,9 @@ async function measureApi(
 /** The same searches in SQL, shaped like the api's page query, on one kind of index. */
 async function measureSearches(sql: postgres.Sql, kind: "trigram" | "fullText"): Promise<Timed[]> {
   // The one statement is left to the planner, which can take seconds on a bad guess: bounded,
-  // so one bad plan fails this step instead of stalling the run (one connection: a session
+  // so one bad plan is recorded as such instead of stalling the run (one connection: a session
   // setting).
-  await sql`SET statement_timeout = '20s'`;
+  await sql.unsafe(`SET statement_timeout = ${SEARCH_TIMEOUT_MS}`);
   try {
     return await timeSearches(sql, kind);
   } finally {
@@ -396,19 +423,20 @@ async function timeSearches(sql: postgres.Sql, kind: "trigram" | "fullText"): Pr
     const term = search.q;
     const ms: number[] = [];
     let items = 0;
+    let timedOutAfterMs: number | undefined;
+    const began = performance.now();
     for (let i = 0; i < WARMUP + REPEAT; i++) {
+      if (i > WARMUP && performance.now() - began > SEARCH_BUDGET_MS) break;
       const started = performance.now();
-      const found = kind === "trigram"
-        ? await sql`SELECT seq FROM comments
-                     WHERE text ILIKE ${"%" + term.replace(/[\\%_]/g, (c) => "\\" + c) + "%"}
-                       ${search.source ? sql`AND source = ${search.source}` : sql``}
-                       ${search.tag ? sql`AND tag = ${search.tag}` : sql``}
-                     ORDER BY created_at DESC, comment_id DESC LIMIT 51`
-        : await sql`SELECT seq FROM comments
-                     WHERE to_tsvector('simple', text) @@ plainto_tsquery('simple', ${term})
-                       ${search.source ? sql`AND source = ${search.source}` : sql``}
-                       ${search.tag ? sql`AND tag = ${search.tag}` : sql``}
-                     ORDER BY created_at DESC, comment_id DESC LIMIT 51`;
+      const found = await searchOnce(sql, kind, search).catch((error: unknown) => {
+        // 57014: query_canceled, which statement_timeout raises; anything else is a failure.
+        if ((error as { code?: string }).code !== "57014") throw error;
+        return null;
+      });
+      if (found === null) {
+        timedOutAfterMs = Math.round(performance.now() - started);
+        break;
+      }
       if (i >= WARMUP) ms.push(performance.now() - started);
       items = found.length;
     }
@@ -422,9 +450,30 @@ async function timeSearches(sql: postgres.Sql, kind: "trigram" | "fullText"): Pr
       p95: round(d.p95, 1),
       p99: round(d.p99, 1),
       max: round(d.max, 1),
+      ...(timedOutAfterMs === undefined ? {} : { timedOutAfterMs }),
     });
   }
   return results;
+}
+
+/** One search as the planner plans it alone: the api's page query shape, LIMIT 51. */
+function searchOnce(
+  sql: postgres.Sql,
+  kind: "trigram" | "fullText",
+  search: (typeof SEARCHES)[number],
+) {
+  const term = search.q;
+  return kind === "trigram"
+    ? sql<{ seq: string }[]>`SELECT seq FROM comments
+                     WHERE text ILIKE ${"%" + term.replace(/[\\%_]/g, (c) => "\\" + c) + "%"}
+                       ${search.source ? sql`AND source = ${search.source}` : sql``}
+                       ${search.tag ? sql`AND tag = ${search.tag}` : sql``}
+                     ORDER BY created_at DESC, comment_id DESC LIMIT 51`
+    : sql<{ seq: string }[]>`SELECT seq FROM comments
+                     WHERE to_tsvector('simple', text) @@ plainto_tsquery('simple', ${term})
+                       ${search.source ? sql`AND source = ${search.source}` : sql``}
+                       ${search.tag ? sql`AND tag = ${search.tag}` : sql``}
+                     ORDER BY created_at DESC, comment_id DESC LIMIT 51`;
 }
 
 /** A writer inserting 100-row statements back to back; each statement's latency. */
@@ -482,30 +531,67 @@ async function measureRetention(
   try {
     await delay(10_000);
     const writerBefore = rounded(distribution(writer.since(0)));
-    const mark = writer.marks();
-    const started = performance.now();
-    // The loaded rows end at endMs and span 31 days: this deletes the oldest day.
-    const pass = await retentionPass(sql, {
-      cutoff: new Date(endMs - 30 * DAY_MS),
-      batchSize: 2000,
+    // A pass over one day (the loaded rows end at endMs and span 31 days), then a VACUUM.
+    const passThenVacuum = async (keepDays: number, vacuum: () => Promise<unknown>) => {
+      const mark = writer.marks();
+      const started = performance.now();
+      const pass = await retentionPass(sql, {
+        cutoff: new Date(endMs - keepDays * DAY_MS),
+        batchSize: 2000,
+      });
+      const seconds = (performance.now() - started) / 1000;
+      const writerDuring = rounded(distribution(writer.since(mark)));
+      const vacuumMark = writer.marks();
+      const vacuumStarted = performance.now();
+      await vacuum();
+      return {
+        pass,
+        seconds,
+        writerDuring,
+        vacuumSeconds: round((performance.now() - vacuumStarted) / 1000, 1),
+        writerDuringVacuum: rounded(distribution(writer.since(vacuumMark))),
+      };
+    };
+    // The product never runs VACUUM: autovacuum does, in one process (no parallel index
+    // workers) and throttled by its cost delay and limit, which spread its reads, dirty pages
+    // and WAL over time. A manual VACUUM has no delay: at 10 M rows it held the writer's
+    // commits in WAL fsync (IO:WALSync and the WALWrite lock, no lock on the table waited on)
+    // for hundreds of ms (BENCHMARKS.md "Scale (run 7)").
+    const [cost] = await sql<{ delay: string; limit: string }[]>`
+      SELECT current_setting('autovacuum_vacuum_cost_delay') AS delay,
+             CASE WHEN current_setting('autovacuum_vacuum_cost_limit')::int > 0
+                  THEN current_setting('autovacuum_vacuum_cost_limit')
+                  ELSE current_setting('vacuum_cost_limit') END AS limit`;
+    const asAutovacuum = await passThenVacuum(30, async () => {
+      await sql`SELECT set_config('vacuum_cost_delay', ${cost.delay}, false),
+                       set_config('vacuum_cost_limit', ${cost.limit}, false)`;
+      try {
+        await sql`VACUUM (PARALLEL 0) comments`;
+      } finally {
+        await sql`RESET vacuum_cost_delay`;
+        await sql`RESET vacuum_cost_limit`;
+      }
     });
-    const seconds = (performance.now() - started) / 1000;
-    const writerDuring = rounded(distribution(writer.since(mark)));
-    const vacuumMark = writer.marks();
-    const vacuumStarted = performance.now();
-    await sql`VACUUM comments`;
-    const vacuumSeconds = round((performance.now() - vacuumStarted) / 1000, 1);
-    const writerDuringVacuum = rounded(distribution(writer.since(vacuumMark)));
+    const manual = await passThenVacuum(29, () => sql`VACUUM comments`);
     return {
-      deleted: pass.deleted,
-      chunks: pass.chunks,
-      seconds: round(seconds, 1),
-      rowsPerSecond: Math.round(pass.deleted / seconds),
-      longestChunkMs: round(pass.longestChunkMs, 1),
+      deleted: asAutovacuum.pass.deleted,
+      chunks: asAutovacuum.pass.chunks,
+      seconds: round(asAutovacuum.seconds, 1),
+      rowsPerSecond: Math.round(asAutovacuum.pass.deleted / asAutovacuum.seconds),
+      longestChunkMs: round(asAutovacuum.pass.longestChunkMs, 1),
       writerBefore,
-      writerDuring,
-      vacuumSeconds,
-      writerDuringVacuum,
+      writerDuring: asAutovacuum.writerDuring,
+      vacuumSeconds: asAutovacuum.vacuumSeconds,
+      writerDuringVacuum: asAutovacuum.writerDuringVacuum,
+      vacuumSettings: `as autovacuum: cost delay ${cost.delay}, cost limit ${cost.limit}, ` +
+        "no parallel workers",
+      manual: {
+        deleted: manual.pass.deleted,
+        seconds: round(manual.seconds, 1),
+        writerDuring: manual.writerDuring,
+        vacuumSeconds: manual.vacuumSeconds,
+        writerDuringVacuum: manual.writerDuringVacuum,
+      },
     };
   } finally {
     await writer.stop();
