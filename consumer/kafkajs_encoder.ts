@@ -13,10 +13,14 @@
  *   object) and grows the batch's buffer by doubling while appending them one by one; the
  *   replacement sizes the buffer once for the whole array and copies without slicing.
  * - the record batch's CRC-32C: kafkajs's byte-at-a-time table loop, replaced by slicing-by-8.
+ * - grouping a send's messages by partition: kafkajs copies a partition's array for every
+ *   message added to it (quadratic time and garbage); the replacement appends.
  *
  * Records and the CRC are modules kafkajs loads on its first produce request (the produce
  * request's encoder requires them lazily), so they are replaced in its module cache before
- * that; {@link speedUpKafkajsEncoder} says whether that was still possible.
+ * that; the grouping is captured when kafkajs itself loads, so it is replaced when this module
+ * is evaluated, which is why the consumer imports it before anything that imports kafkajs.
+ * {@link speedUpKafkajsEncoder} says which replacements took effect.
  *
  * @module
  */
@@ -39,6 +43,17 @@ const CAPTURING_PATHS = [
   kafkajsRequire.resolve("./recordBatch/v0/index.js"),
   kafkajsRequire.resolve("./requests/produce/v3/request.js"),
 ];
+const GROUPING_PATH = kafkajsRequire.resolve("../producer/groupMessagesPerPartition.js");
+/** The module that captures the grouping (loaded with kafkajs's index). */
+const SENDING_PATH = kafkajsRequire.resolve("../producer/sendMessages.js");
+
+/** What kafkajs's groupMessagesPerPartition is given. */
+export interface GroupingInput {
+  topic: string;
+  partitionMetadata: unknown[];
+  messages: unknown[];
+  partitioner: (args: { topic: string; partitionMetadata: unknown[]; message: unknown }) => number;
+}
 
 /** A kafkajs record as the produce request hands it to the record encoder. */
 export interface KafkajsRecord {
@@ -58,13 +73,44 @@ export const originalEncoder = {
   ensureAvailable: Encoder.prototype.ensureAvailable,
   record: kafkajsRequire(RECORD_PATH) as (record: KafkajsRecord) => Encoder,
   crc32C: kafkajsRequire(CRC_PATH) as (buffer: Uint8Array) => number,
+  groupMessagesPerPartition: kafkajsRequire(GROUPING_PATH) as (
+    input: GroupingInput,
+  ) => Record<string, unknown[]>,
 };
+
+/**
+ * kafkajs's groupMessagesPerPartition: the messages of one topic by the partition the
+ * partitioner gives each, in their order (as kafkajs's `reduce`, `forEach` skips holes).
+ */
+export function groupMessagesPerPartition(
+  { topic, partitionMetadata, messages, partitioner }: GroupingInput,
+): Record<string, unknown[]> {
+  const groups: Record<string, unknown[]> = {};
+  if (partitionMetadata.length === 0) return groups;
+  messages.forEach((message) => {
+    const partition = partitioner({ topic, partitionMetadata, message });
+    const group = groups[partition];
+    if (group) group.push(message);
+    else groups[partition] = [message];
+  });
+  return groups;
+}
+
+/** Whether the grouping was replaced before kafkajs's producer captured it. */
+const groupingReplaced = (() => {
+  const cache = kafkajsRequire.cache;
+  const grouping = cache[GROUPING_PATH];
+  if (cache[SENDING_PATH] !== undefined || grouping === undefined) return false;
+  grouping.exports = groupMessagesPerPartition;
+  return true;
+})();
 
 /** Which replacements took effect (the module ones only if kafkajs had not loaded them yet). */
 export interface EncoderPatches {
   encoder: boolean;
   record: boolean;
   crc32C: boolean;
+  groupMessagesPerPartition: boolean;
 }
 
 let applied: EncoderPatches | null = null;
@@ -84,7 +130,12 @@ export function speedUpKafkajsEncoder(): EncoderPatches {
     recordModule.exports = encodeRecord;
     crcModule.exports = crc32C;
   }
-  applied = { encoder: true, record: modules, crc32C: modules };
+  applied = {
+    encoder: true,
+    record: modules,
+    crc32C: modules,
+    groupMessagesPerPartition: groupingReplaced,
+  };
   return applied;
 }
 

@@ -6,6 +6,8 @@ import Encoder from "kafkajs/src/protocol/encoder.js";
 import {
   crc32C,
   encodeRecord,
+  type GroupingInput,
+  groupMessagesPerPartition,
   type KafkajsRecord,
   originalEncoder,
   speedUpKafkajsEncoder,
@@ -146,7 +148,12 @@ Deno.test("crc32C matches the known check value and kafkajs's own at every lengt
 });
 
 Deno.test("a produce request uses the replacements and carries a correct CRC", async () => {
-  assertEquals(speedUpKafkajsEncoder(), { encoder: true, record: true, crc32C: true });
+  assertEquals(speedUpKafkajsEncoder(), {
+    encoder: true,
+    record: true,
+    crc32C: true,
+    groupMessagesPerPartition: true,
+  });
   const kafkajsRequire = createRequire(import.meta.resolve("kafkajs/src/protocol/encoder.js"));
   const produce = kafkajsRequire("./requests/produce/v3/request.js");
   const messages = sampleRecords().filter((record) => record.headers === undefined)
@@ -176,5 +183,31 @@ Deno.test("a produce request uses the replacements and carries a correct CRC", a
       asBytes(r.value),
     ]),
     messages.map(({ key, value }) => [asBytes(key), asBytes(value)]),
+  );
+});
+
+Deno.test("messages are grouped by partition exactly as kafkajs groups them", async () => {
+  const messages = Array.from({ length: 2_000 }, (_, i) => ({ key: `k${i}`, n: i }));
+  // The same partitioner draws for both: a fresh pseudo-random sequence each time.
+  const input = (): GroupingInput => {
+    const draw = random(3);
+    return {
+      topic: "t",
+      partitionMetadata: [{}, {}, {}, {}, {}, {}],
+      messages,
+      partitioner: ({ message }) =>
+        (message as { n: number }).n % 7 === 0 ? 5 : Math.floor(draw() * 6),
+    };
+  };
+  const grouped = groupMessagesPerPartition(input());
+  assertEquals(grouped, originalEncoder.groupMessagesPerPartition(input()));
+  assertEquals(Object.keys(grouped), ["0", "1", "2", "3", "4", "5"]);
+  assertEquals(groupMessagesPerPartition({ ...input(), partitionMetadata: [] }), {});
+  // kafkajs's producer, loaded after the replacement, groups with it.
+  await import("kafkajs");
+  const kafkajsRequire = createRequire(import.meta.resolve("kafkajs/src/protocol/encoder.js"));
+  assertEquals(
+    kafkajsRequire("../producer/groupMessagesPerPartition.js") === groupMessagesPerPartition,
+    true,
   );
 });
