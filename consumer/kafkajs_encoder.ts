@@ -15,6 +15,10 @@
  * - the record batch's CRC-32C: kafkajs's byte-at-a-time table loop, replaced by slicing-by-8.
  * - grouping a send's messages by partition: kafkajs copies a partition's array for every
  *   message added to it (quadratic time and garbage); the replacement appends.
+ * - decoding fetched records: kafkajs reads each record's timestamp delta as a `Long` and
+ *   computes its timestamp and offset by parsing the batch's base values from decimal text
+ *   into `Long`s, adding and formatting again (about a dozen `Long` objects a record); the
+ *   replacement does the same sums in numbers while they are exact, else kafkajs's code.
  *
  * Records and the CRC are modules kafkajs loads on its first produce request (the produce
  * request's encoder requires them lazily), so they are replaced in its module cache before
@@ -37,12 +41,15 @@ const INT31 = 0x40000000;
 /** kafkajs's modules, loaded through its own module cache (the one its `require`s share). */
 const kafkajsRequire = createRequire(import.meta.resolve("kafkajs/src/protocol/encoder.js"));
 const RECORD_PATH = kafkajsRequire.resolve("./recordBatch/record/v0/index.js");
+const RECORD_DECODER_PATH = kafkajsRequire.resolve("./recordBatch/record/v0/decoder.js");
 const CRC_PATH = kafkajsRequire.resolve("./recordBatch/crc32C/index.js");
 /** The modules that capture the record encoder and the CRC when they load. */
 const CAPTURING_PATHS = [
   kafkajsRequire.resolve("./recordBatch/v0/index.js"),
   kafkajsRequire.resolve("./requests/produce/v3/request.js"),
 ];
+/** The module that captures the record decoder when it loads (with the first fetch answer). */
+const DECODING_PATH = kafkajsRequire.resolve("./recordBatch/v0/decoder.js");
 const GROUPING_PATH = kafkajsRequire.resolve("../producer/groupMessagesPerPartition.js");
 /** The module that captures the grouping (loaded with kafkajs's index). */
 const SENDING_PATH = kafkajsRequire.resolve("../producer/sendMessages.js");
@@ -73,6 +80,10 @@ export const originalEncoder = {
   ensureAvailable: Encoder.prototype.ensureAvailable,
   record: kafkajsRequire(RECORD_PATH) as (record: KafkajsRecord) => Encoder,
   crc32C: kafkajsRequire(CRC_PATH) as (buffer: Uint8Array) => number,
+  decodeRecord: kafkajsRequire(RECORD_DECODER_PATH) as (
+    decoder: KafkajsDecoder,
+    batchContext?: BatchContext,
+  ) => DecodedRecord,
   groupMessagesPerPartition: kafkajsRequire(GROUPING_PATH) as (
     input: GroupingInput,
   ) => Record<string, unknown[]>,
@@ -111,6 +122,7 @@ export interface EncoderPatches {
   record: boolean;
   crc32C: boolean;
   groupMessagesPerPartition: boolean;
+  decodeRecord: boolean;
 }
 
 let applied: EncoderPatches | null = null;
@@ -130,11 +142,15 @@ export function speedUpKafkajsEncoder(): EncoderPatches {
     recordModule.exports = encodeRecord;
     crcModule.exports = crc32C;
   }
+  const decoderModule = cache[RECORD_DECODER_PATH];
+  const decoding = cache[DECODING_PATH] === undefined && decoderModule !== undefined;
+  if (decoding) decoderModule.exports = decodeRecord;
   applied = {
     encoder: true,
     record: modules,
     crc32C: modules,
     groupMessagesPerPartition: groupingReplaced,
+    decodeRecord: decoding,
   };
   return applied;
 }
@@ -321,4 +337,131 @@ export function crc32C(bytes: Uint8Array): number {
   }
   for (; i < length; i++) crc = t[(crc ^ bytes[i]) & 0xff] ^ (crc >>> 8);
   return (crc ^ -1) >>> 0;
+}
+
+/** The part of kafkajs's protocol Decoder the record decoder uses. */
+export interface KafkajsDecoder {
+  buffer: Uint8Array;
+  offset: number;
+  readInt8(): number;
+  readVarInt(): number;
+  readVarIntBytes(): Buffer | null;
+  readVarIntArray<T>(reader: (decoder: KafkajsDecoder) => T): T[];
+}
+
+/** What kafkajs's record batch decoder hands each record (base values as decimal text). */
+export interface BatchContext {
+  firstOffset?: string;
+  firstTimestamp?: string;
+  magicByte?: number;
+  isControlBatch?: boolean;
+  timestampType?: number;
+  maxTimestamp?: string;
+}
+
+/** A record as kafkajs's record decoder returns it. */
+export interface DecodedRecord {
+  magicByte: number | undefined;
+  attributes: number;
+  timestamp: string | undefined;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Record<string, Buffer | null | (Buffer | null)[]>;
+  isControlRecord: boolean;
+  batchContext: BatchContext;
+}
+
+const LOG_APPEND_TIME = 1; // kafkajs's TimestampTypes.LOG_APPEND_TIME
+const readHeader = kafkajsRequire("./recordBatch/header/v0/decoder.js") as (
+  decoder: KafkajsDecoder,
+) => { key: string; value: Buffer | null };
+
+/** A decimal integer text as an exact number, or null when a number cannot hold it exactly. */
+function exactNumber(text: string | undefined): number | null {
+  if (typeof text !== "string") return null;
+  const number = Number(text);
+  return Number.isSafeInteger(number) ? number : null;
+}
+
+/**
+ * The zigzag varint at the decoder's position when it has at most four bytes (|value| < 2^27,
+ * as timestamp deltas within a batch are), advancing past it; else null, nothing consumed.
+ */
+function readSmallVarLong(decoder: KafkajsDecoder): number | null {
+  const buf = decoder.buffer;
+  let offset = decoder.offset;
+  let byte = buf[offset++];
+  let zigzag = byte & LOW7;
+  for (let shift = 7; byte & MORE; shift += 7) {
+    if (shift > 21) return null;
+    byte = buf[offset++];
+    zigzag |= (byte & LOW7) << shift;
+  }
+  decoder.offset = offset;
+  return (zigzag >>> 1) ^ -(zigzag & 1);
+}
+
+/** kafkajs's record decoder (recordBatch/record/v0/decoder), the same record in numbers. */
+export function decodeRecord(
+  decoder: KafkajsDecoder,
+  batchContext: BatchContext = {},
+): DecodedRecord {
+  const {
+    firstOffset,
+    firstTimestamp,
+    magicByte,
+    isControlBatch = false,
+    timestampType,
+    maxTimestamp,
+  } = batchContext;
+  const start = decoder.offset;
+  const attributes = decoder.readInt8();
+  const timestampDelta = readSmallVarLong(decoder);
+  const baseOffset = exactNumber(firstOffset);
+  const appendTime = timestampType === LOG_APPEND_TIME && maxTimestamp;
+  const sum = appendTime ? 0 : (exactNumber(firstTimestamp) ?? NaN) + (timestampDelta ?? NaN);
+  const offset = timestampDelta === null || baseOffset === null
+    ? NaN
+    : baseOffset + decoder.readVarInt();
+  if (!Number.isSafeInteger(sum) || !Number.isSafeInteger(offset)) {
+    // Not exact in numbers (or not the usual batch context): kafkajs's Long arithmetic.
+    decoder.offset = start;
+    return originalEncoder.decodeRecord(decoder, batchContext);
+  }
+  const timestamp = appendTime ? maxTimestamp : String(sum);
+  const key = decoder.readVarIntBytes();
+  const value = decoder.readVarIntBytes();
+  const headerCount = decoder.buffer[decoder.offset];
+  let headers: DecodedRecord["headers"];
+  if (headerCount === 0) {
+    decoder.offset++;
+    headers = {};
+  } else {
+    // As kafkajs gathers them: a repeated key collects its values in an array.
+    headers = decoder.readVarIntArray(readHeader).reduce(
+      (obj: DecodedRecord["headers"], { key, value }) => {
+        const seen = obj[key];
+        return {
+          ...obj,
+          [key]: seen === undefined ? value : Array.isArray(seen) ? seen.concat([value]) : [
+            seen,
+            value,
+          ],
+        };
+      },
+      {},
+    );
+  }
+  return {
+    magicByte,
+    attributes,
+    timestamp,
+    offset: String(offset),
+    key,
+    value,
+    headers,
+    isControlRecord: isControlBatch,
+    batchContext,
+  };
 }
