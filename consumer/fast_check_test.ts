@@ -73,15 +73,65 @@ Deno.test("the fast path agrees with the zod schema on valid and invalid comment
     { createdAt: undefined, timestamp: 1764665503 },
     { createdAt: undefined, timestamp: "2026-11-26T10:00:00" },
     { author: "ann", lang: "en", likes: 3 },
+    // The calendar, checked on the digits: leap years, month lengths, the ends of the clock.
+    { createdAt: "2000-02-29T12:00:00.000Z" },
+    { createdAt: "1900-02-29T12:00:00.000Z" },
+    { createdAt: "2100-02-29T12:00:00.000Z" },
+    { createdAt: "2023-02-29T12:00:00.000Z" },
+    { createdAt: "2023-02-28T12:00:00.000Z" },
+    { createdAt: "2024-04-30T00:00:00.000Z" },
+    { createdAt: "2024-04-31T00:00:00.000Z" },
+    { createdAt: "2024-06-31T00:00:00.000Z" },
+    { createdAt: "2024-09-31T00:00:00.000Z" },
+    { createdAt: "2024-11-31T00:00:00.000Z" },
+    { createdAt: "2024-12-31T00:00:00.000Z" },
+    { createdAt: "2024-12-32T00:00:00.000Z" },
+    { createdAt: "2024-00-10T00:00:00.000Z" },
+    { createdAt: "2024-01-00T00:00:00.000Z" },
+    { createdAt: "2024-01-10T23:60:00.000Z" },
+    { createdAt: "2024-01-10T23:59:60.000Z" },
+    { createdAt: "2024-01-10T23:59:59.999Z" },
+    { createdAt: "2024-01-10T00:00:00.000Z" },
+    { createdAt: "0001-12-31T23:59:59.999Z" },
+    // Ids: lowercase ones are taken as they are, others normalised as the schema does.
+    { commentId: "youtube:ugzde2tasfmrylynkgt4aaabag" },
+    { commentId: "Youtube:UgzDE2tasfmrYLyNkGt4AaABAg" },
+    { commentId: "a" },
+    { commentId: "a".repeat(128) },
+    { commentId: "a".repeat(129) },
+    { commentId: "a b" },
+    { commentId: "ä" },
+    // Text: a real U+FFFD, other non-ASCII.
+    { text: "replacement \uFFFD character" },
+    { text: "ünïcødé ✓ 😀" },
   ];
   for (const overrides of variants) cases.push(encode(valid(overrides)));
   const { createdAt: _, ...missing } = valid();
   cases.push(encode(missing));
   cases.push(encode("not json"), encode("[]"), encode("null"), encode("5"), encode('"s"'));
   cases.push(new Uint8Array([0x7b, 0xff, 0x7d]));
+  // Malformed UTF-8 inside an otherwise canonical comment (a stray continuation byte, a
+  // truncated sequence, an encoded surrogate, an overlong form), and a byte-order mark.
+  const canonical = encode(valid());
+  const at = new TextDecoder().decode(canonical).indexOf("Great");
+  for (const bad of [[0x80], [0xe2, 0x82], [0xed, 0xa0, 0x80], [0xc0, 0xaf], [0xef, 0xbf, 0xbd]]) {
+    cases.push(new Uint8Array([...canonical.slice(0, at), ...bad, ...canonical.slice(at)]));
+  }
+  cases.push(new Uint8Array([0xef, 0xbb, 0xbf, ...canonical]));
+  // Not a Buffer, and a view into a larger buffer (as kafkajs hands values over).
+  const padded = new Uint8Array(canonical.length + 6);
+  padded.set(canonical, 3);
+  cases.push(padded.subarray(3, 3 + canonical.length));
   // The fast path takes the producer's form, whatever the id and source look like.
   for (
-    const overrides of [{}, { commentId: "1864123456789012345" }, { source: " LinkedIn " }]
+    const overrides of [
+      {},
+      { commentId: "1864123456789012345" },
+      { commentId: "5D1F8D4E-6A53-4A3F-9A62-1F2B8F0C9B11" },
+      { source: " LinkedIn " },
+      { createdAt: "2000-02-29T12:00:00.000Z" },
+      { text: "replacement \uFFFD character" },
+    ]
   ) {
     ok(canonicalComment(encode(valid(overrides)), MAX) !== null, JSON.stringify(overrides));
   }

@@ -80,7 +80,9 @@ export const MAX_REQUEST_BYTES = 768 * 1024;
 /**
  * Most messages per produce request. kafkajs groups a request's messages by partition with an
  * array copy per message (quadratic in the messages per partition), so several requests of a
- * few hundred messages cost less CPU than one of thousands.
+ * few hundred messages cost less CPU than one of thousands. (The consumer replaces that
+ * grouping, kafkajs_encoder.ts; the cap stays for wherever kafkajs's own runs, e.g. a test
+ * that loaded kafkajs first.)
  */
 export const MAX_REQUEST_MESSAGES = 600;
 

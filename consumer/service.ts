@@ -5,6 +5,8 @@
  *
  * @module
  */
+// Before kafkajs: it replaces a module kafkajs captures when it loads (see its header).
+import { speedUpKafkajsEncoder } from "./kafkajs_encoder.ts";
 import { Kafka } from "kafkajs";
 import postgres from "postgres";
 import { Redis } from "ioredis";
@@ -20,7 +22,6 @@ import { Flow } from "./flow.ts";
 import { healthHandler } from "./health.ts";
 import { InfraGuard } from "./infra_guard.ts";
 import { KafkaIntake, kafkaLogCreator } from "./kafka_intake.ts";
-import { speedUpKafkajsEncoder } from "./kafkajs_encoder.ts";
 import { ConsumerMetrics } from "./metrics.ts";
 import { FastDefaultPartitioner } from "./partitioner.ts";
 import { Pipeline } from "./pipeline.ts";
@@ -232,7 +233,9 @@ function connectRedis(config: ConsumerConfig): Redis {
 }
 
 function createKafka(config: ConsumerConfig, logger: Logger): Kafka {
-  speedUpKafkajsEncoder();
+  const patches = speedUpKafkajsEncoder();
+  // Each one false means kafkajs's own (slower) code: loaded before this module could replace it.
+  logger.debug("kafkajs encoding replacements", { ...patches });
   return new Kafka({
     clientId: `consumer-${config.consumerId}`,
     brokers: config.kafkaBrokers,
