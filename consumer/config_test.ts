@@ -23,6 +23,7 @@ Deno.test("defaults", () => {
   assertEquals(config.healthHost, "127.0.0.1");
   assertEquals(config.healthPort, 3002);
   assertEquals(config.logLevel, "info");
+  assertEquals([config.fetchMinBytes, config.fetchMaxWaitMs], [1, 1_000]);
 });
 
 Deno.test("variables override defaults", () => {
@@ -37,7 +38,10 @@ Deno.test("variables override defaults", () => {
     COMMENTS_RETENTION_DAYS: "0",
     RETENTION_INTERVAL_SECONDS: "5",
     RETENTION_BATCH_SIZE: "10",
+    KAFKA_FETCH_MIN_BYTES: "32768",
+    KAFKA_FETCH_MAX_WAIT_MS: "10",
   }));
+  assertEquals([config.fetchMinBytes, config.fetchMaxWaitMs], [32_768, 10]);
   assertEquals(config.retention, { retentionDays: 0, intervalMs: 5000, batchSize: 10 });
   assertEquals(config.topics.raw, "r");
   assertEquals(config.consumerId, "c-9");
@@ -58,6 +62,8 @@ Deno.test("a bad value names its variable", () => {
     { COMMENTS_RETENTION_DAYS: "thirty" },
     { RETENTION_BATCH_SIZE: "0" },
     { MAX_IN_FLIGHT: "10", BATCH_SIZE: "100" },
+    { KAFKA_FETCH_MIN_BYTES: "0" },
+    { KAFKA_FETCH_MAX_WAIT_MS: "0" },
   ];
   for (const values of cases) {
     const variable = Object.keys(values)[0];

@@ -34,6 +34,15 @@ export function kafkaLogCreator(logger: Logger): logCreator {
   };
 }
 
+/** How a fetch waits at the broker: until `minBytes` are there or `maxWaitMs` passed. */
+export interface FetchWait {
+  minBytes: number;
+  maxWaitMs: number;
+}
+
+/** Answer at the first byte; wait 1 s while nothing arrives (also the paused polling interval). */
+const ANSWER_AT_FIRST_BYTE: FetchWait = { minBytes: 1, maxWaitMs: 1_000 };
+
 /** A running consumer-group member feeding the flow. */
 export class KafkaIntake {
   /** Called with each fetched batch's high watermark (for the lag metric). */
@@ -53,6 +62,7 @@ export class KafkaIntake {
     readonly logger: Logger,
     sessionTimeoutMs = 30_000,
     rebalanceTimeoutMs = 60_000,
+    fetchWait: FetchWait = ANSWER_AT_FIRST_BYTE,
   ) {
     this.consumer = kafka.consumer({
       groupId,
@@ -64,8 +74,9 @@ export class KafkaIntake {
       // 2 MiB (not 10): a fetch response stays alive while any message viewing it is in flight,
       // so its size multiplies the memory held; 2 MiB is still ~5 000 comments per fetch.
       maxBytes: 2_097_152,
-      // Also how long kafkajs sleeps between looks while paused: resume promptly after an outage.
-      maxWaitTimeInMs: 1_000,
+      minBytes: fetchWait.minBytes,
+      // Also how long kafkajs sleeps between looks while paused.
+      maxWaitTimeInMs: fetchWait.maxWaitMs,
     });
   }
 

@@ -74,6 +74,7 @@ export function start(config: ConsumerConfig, logger: Logger): Promise<RunningCo
     logger,
     config.sessionTimeoutMs,
     config.rebalanceTimeoutMs,
+    { minBytes: config.fetchMinBytes, maxWaitMs: config.fetchMaxWaitMs },
   );
   const stats = new Stats();
   // The in-flight gauge reads the flow, which itself runs its passes through these metrics: it
