@@ -58,15 +58,24 @@ export default function LiveFeed() {
   const app = getApp();
   const { filter, setFilter, restored } = useUrlFilter();
   const { tag, source, language, search } = filter;
-  const [searchInput, setSearchInput] = useState(search);
-  // Back/forward brings the URL's search back into the box.
-  useEffect(() => setSearchInput(filter.search), [restored]);
+  // What is typed in the search box, tagged with the back/forward step it was typed after: a
+  // step restores the URL's search in the same render (an effect would show the old text for a
+  // frame and could write it back), and a debounce timer from before the step writes nothing.
+  const [draft, setDraft] = useState<{ text: string; restored: number } | null>(null);
+  const searchInput = draft?.restored === restored ? draft.text : search;
+  const restoredNow = useRef(restored);
+  restoredNow.current = restored;
   useEffect(() => {
     if (searchInput === search) return;
     // Typing should not rebuild the query (or write the URL) on every key.
-    const timer = setTimeout(() => setFilter({ ...filter, search: searchInput }, "search"), 150);
+    const typedAfter = restored;
+    const timer = setTimeout(() => {
+      if (restoredNow.current === typedAfter) {
+        setFilter({ ...filter, search: searchInput }, "search");
+      }
+    }, 150);
     return () => clearTimeout(timer);
-  }, [searchInput, filter]);
+  }, [searchInput, filter, restored]);
   const [selected, setSelected] = useState<StoredComment | null>(null);
   const filterKey = `${tag}|${source}|${language}|${search}`;
   const filtered = isFiltered(filter);
@@ -171,7 +180,7 @@ export default function LiveFeed() {
             name="q"
             placeholder="Text contains…"
             value={searchInput}
-            onInput={(event) => setSearchInput(event.currentTarget.value)}
+            onInput={(event) => setDraft({ text: event.currentTarget.value, restored })}
           />
         </label>
       </form>
